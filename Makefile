@@ -1,0 +1,48 @@
+# bfa — the README's commands. Everything installs what it needs on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+HOST := 127.0.0.1
+PORT ?= 3000
+SIM_PORT ?= 9000
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+
+.PHONY: help install dev demo test lint bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra test --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced  ## create .venv from uv.lock (reproducible)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on 127.0.0.1:3000 against the real Binance services
+	$(BIN)/dagster dev -h $(HOST) -p $(PORT)
+
+demo: install  ## the same, offline, against the simulator (demo scenario) on 127.0.0.1
+	DAGSTER_HOME=$(CURDIR)/.dagster-demo scripts/demo.sh $(BIN) $(HOST) $(PORT) $(SIM_PORT)
+
+lint: install  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## install what is missing, lint, and run the whole test suite
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+clean:  ## remove environments, instance and data
+	rm -rf .tools $(VENV) .dagster .dagster-demo data .pytest_cache

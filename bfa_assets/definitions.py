@@ -1,0 +1,15 @@
+"""The code location: one Definitions object with every asset, check, sensor and resource."""
+
+import dagster as dg
+
+from bfa_assets.assets.availability import daily_availability
+from bfa_assets.assets.symbols import futures_symbols
+from bfa_assets.resources import build_resources
+
+ASSETS = [futures_symbols, daily_availability]
+
+defs = dg.Definitions(
+    assets=ASSETS,
+    resources=build_resources(),
+    executor=dg.in_process_executor,  # steps of a run share one DuckDB file: never in parallel
+)

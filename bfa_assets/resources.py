@@ -1,0 +1,73 @@
+"""Resources and settings. Every setting has a default for the real services and an env var."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from bfa_assets.store.schema import migrate
+from bfa_assets.vision.http import HttpClient, RetryPolicy
+
+DEFAULT_VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.vision"
+DEFAULT_FAPI_URL = "https://fapi.binance.com"
+DEFAULT_DUCKDB_PATH = "data/bfa.duckdb"
+DEFAULT_RELEASE_DIR = "data/release"
+DEFAULT_HTTP_CONCURRENCY = 64
+
+
+class VisionResource(dg.ConfigurableResource):
+    """Binance Vision (an S3 bucket) and the USD-M REST API."""
+
+    vision_url: str = DEFAULT_VISION_URL
+    fapi_url: str = DEFAULT_FAPI_URL
+    concurrency: int = DEFAULT_HTTP_CONCURRENCY
+    retry_attempts: int = 8
+    retry_max_seconds: float = 180.0
+
+    def _retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.retry_attempts, max_total_seconds=self.retry_max_seconds
+        )
+
+    def vision_client(self) -> HttpClient:
+        return HttpClient(self.vision_url, concurrency=self.concurrency, retry=self._retry())
+
+    def fapi_client(self) -> HttpClient:
+        return HttpClient(self.fapi_url, concurrency=2, retry=self._retry(), name="fapi")
+
+
+class Warehouse(DuckDBResource):
+    """The working DuckDB database (one writer at a time), migrated on every connection."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with super().get_connection() as conn:
+            migrate(conn)
+            yield conn
+
+
+def _setting(name: str, default: str) -> str | dg.EnvVar:
+    """The env var when set (shown by name in the UI), else the default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
+def _int_setting(name: str, default: int) -> int | dg.EnvVar:
+    return dg.EnvVar.int(name) if os.environ.get(name) else default
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "vision": VisionResource(
+            vision_url=_setting("BFA_VISION_URL", DEFAULT_VISION_URL),
+            fapi_url=_setting("BFA_FAPI_URL", DEFAULT_FAPI_URL),
+            concurrency=_int_setting("BFA_HTTP_CONCURRENCY", DEFAULT_HTTP_CONCURRENCY),
+        ),
+        "warehouse": Warehouse(database=_setting("BFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)),
+    }

@@ -1,0 +1,1 @@
+"""The DuckDB store: schema migrations, and one module of reads and writes per table."""

@@ -1,0 +1,172 @@
+"""Which daily 1m files exist: one listing per symbol and window, never a request per day.
+
+A window is cut into chunks of at most CHUNK_DAYS days (a zip and its CHECKSUM per day fit one
+1000-key page), each listed from its own marker, all in parallel: the whole history of a symbol
+costs about one request per 450 days, and a 20-day lookback costs one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
+
+import polars as pl
+
+from bfa_assets.vision import keys
+from bfa_assets.vision.http import HttpClient
+from bfa_assets.vision.listing import list_objects
+
+CHUNK_DAYS = 450
+
+
+@dataclass(frozen=True, slots=True)
+class DayFile:
+    symbol: str
+    day: date
+    size: int
+    etag: str
+    last_modified: datetime
+
+
+def chunks(start: date, end: date, days: int = CHUNK_DAYS) -> list[tuple[date, date]]:
+    out = []
+    while start <= end:
+        stop = min(end, start + timedelta(days=days - 1))
+        out.append((start, stop))
+        start = stop + timedelta(days=1)
+    return out
+
+
+async def list_1m_files(http: HttpClient, symbol: str, start: date, end: date) -> list[DayFile]:
+    """The published 1m zips of `symbol` for days in [start, end]."""
+    parts = await asyncio.gather(*(_list_chunk(http, symbol, a, b) for a, b in chunks(start, end)))
+    return [f for part in parts for f in part]
+
+
+async def _list_chunk(http: HttpClient, symbol: str, start: date, end: date) -> list[DayFile]:
+    folder = keys.daily_folder(symbol, "1m")
+    first = keys.daily_key(symbol, "1m", start)
+    listing = await list_objects(
+        http,
+        folder,
+        marker=first.removesuffix(".zip"),
+        stop_after=keys.daily_key(symbol, "1m", end) + ".CHECKSUM",
+    )
+    files = []
+    for obj in listing.objects:
+        parsed = keys.parse_daily_name(obj.key[len(folder) :])
+        if (
+            parsed
+            and not parsed.checksum
+            and start <= parsed.day <= end
+            and obj.key == keys.daily_key(symbol, "1m", parsed.day)
+        ):
+            files.append(DayFile(symbol, parsed.day, obj.size, obj.etag, obj.last_modified))
+    return files
+
+
+AVAILABILITY_SCHEMA = {
+    "date": pl.Date,
+    "symbol": pl.String,
+    "available": pl.Boolean,
+    "file_size_bytes": pl.Int64,
+    "last_modified": pl.Datetime("us", "UTC"),
+    "etag": pl.String,
+    "url": pl.String,
+    "checked_at": pl.Datetime("us", "UTC"),
+}
+
+
+def availability_rows(
+    first_days: dict[str, date],
+    files: list[DayFile],
+    start: date,
+    end: date,
+    base_url: str,
+    checked_at: datetime,
+) -> pl.DataFrame:
+    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on."""
+    symbols = pl.DataFrame(
+        {
+            "symbol": list(first_days),
+            "first_day": list(first_days.values()),
+            "path": [quote(s, safe="") for s in first_days],
+        },
+        schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
+    )
+    days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)})
+    found = pl.DataFrame(
+        {
+            "date": [f.day for f in files],
+            "symbol": [f.symbol for f in files],
+            "file_size_bytes": [f.size for f in files],
+            "last_modified": [f.last_modified for f in files],
+            "etag": [f.etag for f in files],
+        },
+        schema={
+            "date": pl.Date,
+            "symbol": pl.String,
+            "file_size_bytes": pl.Int64,
+            "last_modified": pl.Datetime("us", "UTC"),
+            "etag": pl.String,
+        },
+    )
+    return (
+        days.join(symbols, how="cross")
+        .filter(pl.col("date") >= pl.col("first_day"))
+        .join(found, on=["date", "symbol"], how="left")
+        .with_columns(
+            available=pl.col("etag").is_not_null(),
+            url=pl.format(
+                "{}/{}{}/1m/{}-1m-{}.zip",
+                pl.lit(base_url.rstrip("/")),
+                pl.lit(keys.DAILY_KLINES),
+                "path",
+                "path",
+                pl.col("date").dt.to_string(),
+            ),
+            checked_at=pl.lit(checked_at, dtype=pl.Datetime("us", "UTC")),
+        )
+        .select(list(AVAILABILITY_SCHEMA))
+        .cast(AVAILABILITY_SCHEMA)
+        .sort("date", "symbol")
+    )
+
+
+class WindowFailed(Exception):
+    """Some symbols could not be listed for the window; nothing of the window may be written."""
+
+
+async def list_window(
+    http: HttpClient,
+    symbols: list[str],
+    start: date,
+    end: date,
+    on_progress: Callable[[str], None] = lambda _: None,
+) -> list[DayFile]:
+    """The 1m files of every symbol for [start, end], or WindowFailed naming each failure."""
+    done = 0
+    step = max(1, len(symbols) // 10)
+
+    async def one(symbol: str) -> list[DayFile]:
+        nonlocal done
+        files = await list_1m_files(http, symbol, start, end)
+        done += 1
+        if done % step == 0 or done == len(symbols):
+            on_progress(
+                f"listed 1m files of {done}/{len(symbols)} symbols "
+                f"({http.stats.requests} requests, {http.stats.retries} retries)"
+            )
+        return files
+
+    results = await asyncio.gather(*(one(s) for s in symbols), return_exceptions=True)
+    failures = {s: r for s, r in zip(symbols, results, strict=True) if isinstance(r, BaseException)}
+    if failures:
+        details = "; ".join(f"{s}: {e}" for s, e in list(failures.items())[:5])
+        raise WindowFailed(
+            f"listing 1m files for {start}..{end} failed for {len(failures)} symbol(s): {details}"
+        )
+    return [f for r in results for f in r]  # type: ignore[union-attr]

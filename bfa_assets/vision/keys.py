@@ -1,0 +1,100 @@
+"""The Vision key layout, and what a symbol name may be.
+
+Symbol names come from a bucket listing, so they are untrusted input: they end up in URLs, file
+names and SQL parameters. A name is accepted only if it is made of letters, digits and `_`
+(any script, so `币安人生USDT` is fine); anything with `/`, `..`, quotes, spaces or control
+characters is rejected with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+DAILY_KLINES = "data/futures/um/daily/klines/"
+MONTHLY_KLINES = "data/futures/um/monthly/klines/"
+MAX_SYMBOL_LENGTH = 64
+KNOWN_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD1", "BTC", "ETH", "BNB")
+
+_SYMBOL = re.compile(r"\w+")
+_DELIVERY = re.compile(r"_(\d{2})(\d{2})(\d{2})$")
+_SETTLED = re.compile(r"(?:_?SETTLED)+$")
+_DAILY_ZIP = re.compile(r"-(1m|1d)-(\d{4}-\d{2}-\d{2})\.zip(\.CHECKSUM)?$")
+
+
+class InvalidSymbol(ValueError):
+    """A folder name that cannot be a symbol; the message says why."""
+
+
+def validate_symbol(name: str) -> str:
+    if not name:
+        raise InvalidSymbol("empty symbol name")
+    if len(name) > MAX_SYMBOL_LENGTH:
+        raise InvalidSymbol(
+            f"symbol name longer than {MAX_SYMBOL_LENGTH} characters: {name[:80]!r}"
+        )
+    if not _SYMBOL.fullmatch(name):
+        bad = sorted({c for c in name if not (c.isalnum() or c == "_")})
+        raise InvalidSymbol(
+            f"symbol name {name!r} contains {''.join(bad)!r}; "
+            "only letters, digits and '_' are accepted"
+        )
+    return name
+
+
+def delivery_date(symbol: str) -> date | None:
+    """The expiry of a dated contract (`BTCUSDT_260925`), None for a perpetual."""
+    match = _DELIVERY.search(symbol)
+    if not match:
+        return None
+    yy, mm, dd = (int(g) for g in match.groups())
+    try:
+        return date(2000 + yy, mm, dd)
+    except ValueError:
+        return None
+
+
+def kind(symbol: str) -> str:
+    return "delivery" if delivery_date(symbol) else "perpetual"
+
+
+def quote_asset(symbol: str) -> str | None:
+    """The quote asset read from the name; None when no known quote ends it (e.g. `BTCU`)."""
+    core = _SETTLED.sub("", _DELIVERY.sub("", symbol))
+    return next((q for q in KNOWN_QUOTES if core.endswith(q) and len(core) > len(q)), None)
+
+
+def daily_key(symbol: str, interval: str, day: date) -> str:
+    return f"{DAILY_KLINES}{symbol}/{interval}/{symbol}-{interval}-{day.isoformat()}.zip"
+
+
+def monthly_key(symbol: str, interval: str, year: int, month: int) -> str:
+    return f"{MONTHLY_KLINES}{symbol}/{interval}/{symbol}-{interval}-{year:04d}-{month:02d}.zip"
+
+
+def daily_folder(symbol: str, interval: str) -> str:
+    return f"{DAILY_KLINES}{symbol}/{interval}/"
+
+
+def monthly_folder(symbol: str, interval: str) -> str:
+    return f"{MONTHLY_KLINES}{symbol}/{interval}/"
+
+
+@dataclass(frozen=True, slots=True)
+class DailyKey:
+    interval: str
+    day: date
+    checksum: bool
+
+
+def parse_daily_name(name: str) -> DailyKey | None:
+    """`{S}-1m-2024-01-01.zip` → (1m, 2024-01-01, False); None for anything else."""
+    match = _DAILY_ZIP.search(name)
+    if not match:
+        return None
+    try:
+        day = date.fromisoformat(match.group(2))
+    except ValueError:
+        return None
+    return DailyKey(match.group(1), day, bool(match.group(3)))

@@ -1,0 +1,148 @@
+"""S3 ListObjects (v1) over Vision: page parsing and pagination.
+
+Pages are parsed by structure (Contents/Key, CommonPrefixes/Prefix), never by collecting every
+`Prefix` element, which would pick up the root's echo of the request. DTDs and entities are
+refused, so an entity bomb is an error, not a memory blow-up. Keys arrive in UTF-8 byte order,
+which is Python's `str` order, so "the listing has passed key X" is a string comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from xml.etree.ElementTree import Element, ParseError
+
+import httpx
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure
+
+MAX_KEYS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class S3Object:
+    key: str
+    size: int
+    etag: str  # without the quotes
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class ListPage:
+    objects: list[S3Object]
+    prefixes: list[str]
+    is_truncated: bool
+    next_marker: str | None
+
+
+@dataclass
+class Listing:
+    objects: list[S3Object] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+class ListingError(HTTPFailure):
+    """The bucket answered, but the listing cannot be trusted (loops, keys outside the prefix)."""
+
+
+def parse_page(response: httpx.Response) -> ListPage:
+    return parse_page_body(response.content)
+
+
+def parse_page_body(body: bytes) -> ListPage:
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException) as error:
+        raise BadResponse(
+            f"listing is not S3 XML ({type(error).__name__}: {error}); body starts {body[:80]!r}"
+        ) from error
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag != f"{ns}ListBucketResult":
+        raise BadResponse(f"listing root is <{root.tag}>, not ListBucketResult")
+    try:
+        objects = [_object(item, ns) for item in root.iterfind(f"{ns}Contents")]
+        prefixes = [_text(item, f"{ns}Prefix") for item in root.iterfind(f"{ns}CommonPrefixes")]
+    except (ValueError, TypeError) as error:
+        raise BadResponse(f"listing entry is malformed: {error}") from error
+    truncated = (root.findtext(f"{ns}IsTruncated") or "").strip().lower() == "true"
+    return ListPage(objects, prefixes, truncated, root.findtext(f"{ns}NextMarker") or None)
+
+
+def _text(element: Element, tag: str) -> str:
+    value = element.findtext(tag)
+    if value is None:
+        raise ValueError(f"<{tag}> missing")
+    return value
+
+
+def _object(item: Element, ns: str) -> S3Object:
+    return S3Object(
+        key=_text(item, f"{ns}Key"),
+        size=int(_text(item, f"{ns}Size")),
+        etag=_text(item, f"{ns}ETag").strip('"'),
+        last_modified=datetime.fromisoformat(_text(item, f"{ns}LastModified")),
+    )
+
+
+async def list_objects(
+    http: HttpClient,
+    prefix: str,
+    *,
+    marker: str = "",
+    stop_after: str | None = None,
+    delimiter: str | None = None,
+    max_keys: int = MAX_KEYS,
+    limit: int | None = None,
+) -> Listing:
+    """Every object (and common prefix) under `prefix` after `marker`, up to `stop_after`.
+
+    `limit` stops after that many objects (with `max_keys=limit`, a single request).
+
+    Follows `NextMarker`, else the last entry of a truncated page. A page that does not move
+    the marker forward, or a key outside the prefix, is a ListingError: better to stop than to
+    loop forever or to record somebody else's keys.
+    """
+    listing = Listing()
+    while True:
+        params: dict[str, str | int] = {"prefix": prefix, "max-keys": max_keys}
+        if marker:
+            params["marker"] = marker
+        if delimiter:
+            params["delimiter"] = delimiter
+        page = await http.get("", parse_page, params)
+        if page is None:
+            raise ListingError(
+                f"listing {http.url('')}?prefix={prefix} answered 404: no such bucket"
+            )
+        listing.pages += 1
+        _check_page(page, prefix, marker)
+        listing.objects.extend(o for o in page.objects if stop_after is None or o.key <= stop_after)
+        listing.prefixes.extend(p for p in page.prefixes if stop_after is None or p <= stop_after)
+        if not page.is_truncated or (limit is not None and len(listing.objects) >= limit):
+            return listing
+        following = page.next_marker or max(_entries(page), default="")
+        if following <= marker:
+            raise ListingError(
+                f"listing of {prefix!r} does not advance past marker {marker!r} "
+                "(the server repeats a page)"
+            )
+        if stop_after is not None and following >= stop_after:
+            return listing
+        marker = following
+
+
+def _entries(page: ListPage) -> Iterator[str]:
+    yield from (o.key for o in page.objects)
+    yield from page.prefixes
+
+
+def _check_page(page: ListPage, prefix: str, marker: str) -> None:
+    for entry in _entries(page):
+        if not entry.startswith(prefix):
+            raise ListingError(f"listing of {prefix!r} returned {entry!r}, outside the prefix")
+        if marker and entry <= marker:
+            raise ListingError(f"listing of {prefix!r} after {marker!r} returned {entry!r} again")

@@ -1,0 +1,77 @@
+"""Driving the real Dagster assets in tests, and reading what they wrote."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from bfa_assets.definitions import ASSETS
+
+AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
+
+
+def materialize(
+    names: list[str],
+    resources: dict,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    run_config: dict | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """Materialize the named assets, over the partition range [start, end] when given."""
+    tags = {}
+    if start is not None:
+        tags = {
+            "dagster/asset_partition_range_start": str(start),
+            "dagster/asset_partition_range_end": str(end or start),
+        }
+    return dg.materialize(
+        ASSETS,
+        selection=names,
+        resources=resources,
+        tags=tags,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
+
+
+def query(db_path: Path, sql: str, params: dict | None = None) -> pl.DataFrame:
+    """Rows of a read-only query; TIMESTAMPTZ columns come back in UTC."""
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        frame = conn.sql(sql, params=params or {}).pl()
+    zoned = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
+    return frame.with_columns(pl.col(c).dt.convert_time_zone("UTC") for c in zoned)
+
+
+def availability(db_path: Path, columns: list[str] = AVAILABILITY_FACTS) -> pl.DataFrame:
+    return query(
+        db_path, f"SELECT {', '.join(columns)} FROM daily_availability ORDER BY date, symbol"
+    )
+
+
+def expected_availability(universe, start: date, end: date) -> pl.DataFrame:
+    rows = universe.availability_truth(start, end)
+    return pl.DataFrame(
+        rows,
+        schema={
+            "date": pl.Date,
+            "symbol": pl.String,
+            "available": pl.Boolean,
+            "file_size_bytes": pl.Int64,
+            "last_modified": pl.Datetime("us", "UTC"),
+            "etag": pl.String,
+        },
+    ).sort("date", "symbol")
+
+
+def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    """The metadata of `asset`'s materialization in a run (a ranged run records one per day)."""
+    events = [
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)
+    ]
+    assert events, f"{asset} was not materialized"
+    return {k: v.value for k, v in events[-1].materialization.metadata.items()}

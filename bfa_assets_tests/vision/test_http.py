@@ -1,0 +1,79 @@
+"""The HTTP client: what is retried, what is final, and how hard it hits the server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from bfa_assets.vision.http import HttpClient, HTTPFailure, RetryPolicy
+from bfa_assets_tests.vision_sim import FaultPlan, SimServer, build
+
+KEY = "data/futures/um/daily/klines/ETHUSDT/1d/ETHUSDT-1d-2022-09-01.zip"
+FAST = RetryPolicy(max_attempts=6, initial_wait=0.01, max_wait=0.05)
+
+
+def fetch(url: str, path: str, *, retry: RetryPolicy = FAST, params=None, concurrency: int = 8):
+    async def go():
+        async with HttpClient(url, retry=retry, concurrency=concurrency) as http:
+            return await http.get(path, lambda r: r.content, params), http.stats
+
+    return asyncio.run(go())
+
+
+def test_a_404_means_absent_and_is_not_retried(sim):
+    body, stats = fetch(sim.vision_url, KEY.replace("09-01", "08-02"))  # a gap day
+    assert body is None and stats.requests == 1 and stats.retries == 0
+
+
+@pytest.mark.parametrize("kind", ["503", "500", "reset", "truncate"])
+def test_transient_failures_are_retried_until_the_real_bytes_arrive(sim, kind):
+    clean, _ = fetch(sim.vision_url, KEY)
+    sim.set_faults(FaultPlan.parse(f"{kind}=0.5", seed=11))
+    bodies = [fetch(sim.vision_url, KEY.replace("09-01", f"09-{d:02d}")) for d in range(1, 11)]
+    assert bodies[0][0] == clean
+    assert sum(stats.retries for _, stats in bodies) >= 3
+    assert all(body is not None for body, _ in bodies)
+
+
+def test_other_client_errors_are_final_and_name_url_and_status(sim):
+    with pytest.raises(HTTPFailure, match=r"answered HTTP 400: .*InvalidArgument") as error:
+        fetch(sim.vision_url, "", params={"prefix": "data/", "start-after": "x"})
+    assert error.value.status == 400 and "start-after=x" in str(error.value)
+
+
+def test_exhausted_retries_say_how_many_attempts_were_made(sim):
+    sim.set_faults(FaultPlan.parse("500=1"))
+    with pytest.raises(HTTPFailure, match=r"still failing after 6 attempts: HTTP 500"):
+        fetch(sim.vision_url, KEY)
+
+
+def test_retry_after_is_honoured(sim):
+    sim.set_faults(FaultPlan.parse("429=0.5@/fapi/", seed=2))
+    results = [fetch(sim.fapi_url, "fapi/v1/ping", params={"n": n}) for n in range(12)]
+    retried = [stats for _, stats in results if stats.retries]
+    assert retried, "the seed should produce at least one 429"
+    assert all(stats.waited_seconds >= 1.0 * stats.retries for stats in retried)  # Retry-After: 1
+
+
+def test_no_more_requests_in_flight_than_the_concurrency_allows():
+    with SimServer(build("tiny"), FaultPlan.parse("", latency_ms=30)) as sim:
+
+        async def go():
+            async with HttpClient(sim.vision_url, concurrency=5) as http:
+                days = [f"{KEY[:-6]}{d:02d}.zip" for d in range(1, 31)]
+                await asyncio.gather(*(http.get(k, lambda r: r.content) for k in days))
+
+        asyncio.run(go())
+        assert sim.app.stats["max_in_flight"] == 5
+
+
+def test_urls_percent_encode_utf8_segments_but_keep_slashes():
+    client = HttpClient("http://127.0.0.1:1/bucket/")
+    assert client.url("data/币安人生USDT/a b.zip") == (
+        "http://127.0.0.1:1/bucket/data/%E5%B8%81%E5%AE%89%E4%BA%BA%E7%94%9FUSDT/a%20b.zip"
+    )
+    assert client.url("") == "http://127.0.0.1:1/bucket"
+    asyncio.run(client.__aexit__())
+    assert isinstance(httpx.URL(client.url("x")), httpx.URL)

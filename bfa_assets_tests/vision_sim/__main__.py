@@ -1,0 +1,48 @@
+"""python -m bfa_assets_tests.vision_sim --scenario NAME --port N [--latency-ms X] [--faults S]"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from bfa_assets_tests.vision_sim import scenarios
+from bfa_assets_tests.vision_sim.faults import KINDS, OPTIONS, FaultPlan
+from bfa_assets_tests.vision_sim.server import SimServer
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bfa_assets_tests.vision_sim",
+        description="Serve a simulated Binance Vision bucket and USD-M REST API on 127.0.0.1.",
+        epilog="fault kinds: "
+        + ", ".join(f"{k} ({v})" for k, v in KINDS.items())
+        + "; options: "
+        + ", ".join(OPTIONS),
+    )
+    parser.add_argument("--scenario", choices=scenarios.SCENARIOS, default="tiny")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--symbols", type=int, help="cap demo/full to this many symbols")
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        help="the simulated clock, ISO 8601 with offset (default: real time; tiny: fixed)",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--faults", default="", help="e.g. '503=0.05,reset=0.01,jitter=50'")
+    args = parser.parse_args(argv)
+    universe = scenarios.build(args.scenario, seed=args.seed, now=args.now, symbols=args.symbols)
+    plan = FaultPlan.parse(args.faults, latency_ms=args.latency_ms, seed=args.seed)
+    server = SimServer(universe, plan, port=args.port, host=args.host)
+    print(
+        f"vision-sim: scenario {universe.name} ({len(universe.symbols)} symbols, now "
+        f"{universe.now:%Y-%m-%d %H:%M}Z) on {server.url}\n"
+        f"  BFA_VISION_URL={server.vision_url}\n  BFA_FAPI_URL={server.fapi_url}",
+        flush=True,
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

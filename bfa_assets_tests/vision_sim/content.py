@@ -1,0 +1,216 @@
+"""Bytes of the simulated objects: kline bars, CSV files, zips and CHECKSUM files.
+
+Everything is a pure function of its inputs, so the same universe serves the same bytes in every
+process. Daily bars are derived from a keyed hash, not from a random walk, so any (symbol, day)
+can be produced on its own without computing the days before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+
+KLINE_HEADER = (
+    "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+    "taker_buy_volume,taker_buy_quote_volume,ignore"
+)
+DAY_MS = 86_400_000
+MINUTE_MS = 60_000
+_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+def unit_hash(*parts: object) -> float:
+    """A deterministic number in [0, 1) for the given parts."""
+    return unit_hashes(*parts, count=1)[0]
+
+
+def unit_hashes(*parts: object, count: int) -> list[float]:
+    """`count` (at most 8) independent deterministic numbers in [0, 1) from one digest."""
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8 * count).digest()
+    return [int.from_bytes(digest[i : i + 8], "big") / 2**64 for i in range(0, 8 * count, 8)]
+
+
+@cache
+def _phase(symbol: str) -> float:
+    return unit_hash("phase", symbol) * 6.283
+
+
+def epoch_ms(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One kline as the CSV writes it: every number is the exact decimal string."""
+
+    open_time: int
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: str
+    close_time: int
+    quote_volume: str
+    count: int
+    taker_buy_volume: str
+    taker_buy_quote_volume: str
+
+    def csv_row(self) -> str:
+        return (
+            f"{self.open_time},{self.open},{self.high},{self.low},{self.close},{self.volume},"
+            f"{self.close_time},{self.quote_volume},{self.count},{self.taker_buy_volume},"
+            f"{self.taker_buy_quote_volume},0"
+        )
+
+
+def price_decimals(price: float) -> int:
+    """Tick precision that keeps about six significant digits, like real contracts."""
+    return min(8, max(1, 5 - math.floor(math.log10(price))))
+
+
+def _price_level(base: float, day: date, phase: float) -> float:
+    t = day.toordinal()
+    return base * math.exp(0.25 * math.sin(t / 29 + phase) + 0.08 * math.sin(t / 7.3 + 2 * phase))
+
+
+def daily_bar(
+    symbol: str,
+    day: date,
+    *,
+    base_price: float,
+    liquidity: float,
+    version: int = 1,
+    flat: bool = False,
+    quote_volume: str | None = None,
+) -> Bar:
+    """The 1d bar of `symbol` on `day`; `version` > 1 is a re-published, corrected file."""
+    decimals = price_decimals(base_price)
+    open_text, close_text = day_prices(symbol, day, base_price)
+    o, c = float(open_text), float(close_text)
+    open_time = epoch_ms(day)
+    close_time = open_time + DAY_MS - 1
+    if flat:
+        p = open_text
+        return Bar(open_time, p, p, p, p, "0", close_time, quote_volume or "0", 0, "0", "0")
+    u_high, u_low, u_volume, u_vwap, u_taker, u_count = unit_hashes(symbol, day, version, count=6)
+    h = max(o, c) * (1 + 0.06 * u_high)
+    lo = min(o, c) * (1 - 0.06 * u_low)
+    volume = liquidity / base_price * (0.3 + 1.7 * u_volume)
+    vwap = lo + (h - lo) * u_vwap
+    taker_share = 0.3 + 0.4 * u_taker
+    quote = quote_volume or f"{volume * vwap:.4f}"
+    return Bar(
+        open_time=open_time,
+        open=open_text,
+        high=f"{h:.{decimals}f}",
+        low=f"{lo:.{decimals}f}",
+        close=close_text,
+        volume=f"{volume:.3f}",
+        close_time=close_time,
+        quote_volume=quote,
+        count=int(volume * 0.8 + 1 + 1000 * u_count),
+        taker_buy_volume=f"{volume * taker_share:.3f}",
+        taker_buy_quote_volume=f"{float(quote) * taker_share:.4f}",
+    )
+
+
+def day_prices(symbol: str, day: date, base_price: float) -> tuple[str, str]:
+    """Open and close of a day as decimal strings (the close is the next day's open)."""
+    decimals = price_decimals(base_price)
+    phase = _phase(symbol)
+    o = _price_level(base_price, day, phase)
+    c = _price_level(base_price, date.fromordinal(day.toordinal() + 1), phase)
+    return f"{o:.{decimals}f}", f"{c:.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class MinuteDay:
+    """A day of 1m klines: the first half trades at the open, the second at the close.
+
+    Rows have two shapes only, so a file's length is known without building it and listings
+    can report exact sizes for millions of 1m keys that nobody downloads.
+    """
+
+    open_time: int
+    open: str
+    close: str
+    volume: str  # per minute
+    quote_volume: str  # per minute
+    trades: int  # per minute; the file version, so a re-upload changes the bytes
+
+    def _templates(self) -> tuple[str, str]:
+        tail = f"{self.volume},{{c}},{self.quote_volume},{self.trades},0,0,0"
+        return (
+            f"{self.open},{self.open},{self.open},{self.open},{tail}",
+            f"{self.close},{self.close},{self.close},{self.close},{tail}",
+        )
+
+    def csv_length(self) -> int:
+        # per row: 13-digit open time, ",", template with a 13-digit close time, "\n"
+        return sum(720 * (13 + 1 + len(t) - len("{c}") + 13 + 1) for t in self._templates())
+
+    def csv(self) -> bytes:
+        first, second = self._templates()
+        lines = []
+        for i in range(1440):
+            t = self.open_time + i * MINUTE_MS
+            lines.append(
+                f"{t},{(first if i < 720 else second).replace('{c}', str(t + MINUTE_MS - 1))}\n"
+            )
+        return "".join(lines).encode()
+
+
+def minute_day(
+    symbol: str, day: date, *, base_price: float, liquidity: float, version: int
+) -> MinuteDay:
+    o, c = day_prices(symbol, day, base_price)
+    return MinuteDay(
+        epoch_ms(day),
+        o,
+        c,
+        f"{liquidity / base_price / 1440:.3f}",
+        f"{liquidity / 1440:.4f}",
+        version,
+    )
+
+
+def daily_csv(bars: Sequence[Bar], header: bool) -> bytes:
+    lines = [KLINE_HEADER] if header else []
+    lines.extend(bar.csv_row() for bar in bars)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def zip_one(member: str, payload: bytes, *, compress: bool) -> bytes:
+    """A zip holding exactly one member, as every Vision kline archive does."""
+    buf = io.BytesIO()
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(buf, "w", method) as archive:
+        archive.writestr(zipfile.ZipInfo(member, date_time=_ZIP_DATE), payload)
+    return buf.getvalue()
+
+
+def stored_zip_size(member: str, payload_length: int) -> int:
+    """Exact size of `zip_one(member, payload, compress=False)` without building it."""
+    name = len(member.encode())
+    return 30 + name + payload_length + 46 + name + 22
+
+
+def checksum_text(zip_bytes_or_digest: bytes | str, basename: str, newline: bool) -> bytes:
+    digest = (
+        zip_bytes_or_digest
+        if isinstance(zip_bytes_or_digest, str)
+        else hashlib.sha256(zip_bytes_or_digest).hexdigest()
+    )
+    return f"{digest}  {basename}{chr(10) if newline else ''}".encode()
+
+
+def corrupt(data: bytes) -> bytes:
+    """Damage the middle of a zip so that it no longer opens or fails its CRC."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(b ^ 0x5A for b in data[middle : middle + 16]) + data[middle + 16 :]

@@ -1,0 +1,596 @@
+"""A simulated Binance Vision bucket: which objects exist at a given moment, and their bytes.
+
+A universe is a list of `SymbolLife`s plus a clock (`now`). An object exists once its
+publication time has passed, so moving `now` forward makes late files appear and re-uploaded
+files change. Nothing is precomputed beyond small per-symbol day lists, so the full universe
+(1,007 symbols since 2019) costs no disk and starts instantly.
+
+Ground truth (`availability_truth`, `volume_truth`) is derived from the same lives, never from
+the HTTP layer, so tests can compare the pipeline's tables with it row for row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
+
+from bfa_assets_tests.vision_sim import content
+from bfa_assets_tests.vision_sim.content import Bar
+
+BUCKET = "data.binance.vision"
+DAILY_ROOT = "data/futures/um/daily/klines/"
+MONTHLY_ROOT = "data/futures/um/monthly/klines/"
+INTERVALS = ("1d", "1m")
+HEADER_SINCE_DAILY = date(2022, 8, 11)
+HEADER_SINCE_MONTHLY = date(2022, 1, 1)
+CHECKSUM_NEWLINE_SINCE = date(2021, 1, 1)
+_STATIC_FOLDERS = {
+    "": ["data/"],
+    "data/": ["futures/"],
+    "data/futures/": ["um/"],
+    "data/futures/um/": ["daily/", "monthly/"],
+    "data/futures/um/daily/": ["klines/"],
+    "data/futures/um/monthly/": ["klines/"],
+}
+_DAILY_NAME = re.compile(
+    r"^(?P<sym>.+)-(?P<iv>1d|1m)-(?P<day>\d{4}-\d{2}-\d{2})\.zip(?P<ck>\.CHECKSUM)?$"
+)
+_MONTHLY_NAME = re.compile(
+    r"^(?P<sym>.+)-(?P<iv>1d|1m)-(?P<y>\d{4})-(?P<m>\d{1,2})\.zip(?P<ck>\.CHECKSUM)?$"
+)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: lives key the content caches
+class SymbolLife:
+    """One contract's presence on Vision, with every quirk it carries."""
+
+    symbol: str
+    first_day: date
+    last_day: date | None = None  # None: still trading
+    first_1d: date | None = None  # oldest symbols got 1d files later than 1m files
+    quote: str | None = "USDT"
+    delivery: bool = False
+    base_price: float = 100.0
+    liquidity: float = 5e7  # typical quote volume per day
+    gaps: frozenset[date] = frozenset()  # days with no file at all
+    late: Mapping[date, int] = field(default_factory=dict)  # day -> extra days of delay
+    reuploads: Mapping[date, datetime] = field(default_factory=dict)  # day -> re-upload time
+    flat_days: frozenset[date] = frozenset()  # outage: a zero-volume flat bar
+    ties: Mapping[date, str] = field(
+        default_factory=dict
+    )  # day -> symbol whose quote volume it copies
+    header_islands: frozenset[date] = frozenset()  # headered daily files before 2022-08-11
+    corrupt_1d: frozenset[date] = frozenset()  # zip does not open, CHECKSUM matches it (BPD#24)
+    bad_checksum_1d: frozenset[date] = frozenset()  # CHECKSUM disagrees with the zip (BPD#40)
+    no_checksum_1d: frozenset[date] = frozenset()  # zip published without a CHECKSUM
+    unpadded_months: frozenset[tuple[int, int]] = (
+        frozenset()
+    )  # monthly 1d key like 2020-8, no CHECKSUM
+    monthly_delay_days: int | None = None  # days after month end until monthly files appear
+    stray_folder: bool = False  # a `{symbol}//` folder marker object
+    onboard: datetime | None = None  # exchangeInfo onboardDate; default: first day 08:00 UTC
+    exchange_status: str | None = None  # override of the exchangeInfo status
+
+    @property
+    def day_1d(self) -> date:
+        return self.first_1d or self.first_day
+
+    def alive_on(self, day: date) -> bool:
+        return self.first_day <= day and (self.last_day is None or day <= self.last_day)
+
+
+@dataclass(frozen=True)
+class SimObject:
+    key: str
+    size: int
+    etag: str  # quoted, as S3 writes it
+    last_modified: datetime
+    _body: object  # a zero-argument callable; kept lazy because most objects are only listed
+
+    def body(self) -> bytes:
+        return self._body()  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class DailyFolder:
+    """Lazy view of `…/{symbol}/{interval}/` in the daily tree."""
+
+    universe: Universe
+    symbol: str
+    interval: str
+
+    def names_after(self, after: str | None) -> Iterator[str]:
+        days = self.universe.published_days(self.symbol, self.interval)
+        prefix = f"{self.symbol}-{self.interval}-"
+        start = 0
+        if after is not None:
+            start = bisect_right(
+                days, after, key=lambda o: f"{prefix}{date.fromordinal(o).isoformat()}.zip.CHECKSUM"
+            )
+        life = self.universe.life(self.symbol)
+        for ordinal in days[start:]:
+            day = date.fromordinal(ordinal)
+            name = f"{prefix}{day.isoformat()}.zip"
+            yield name
+            if not (self.interval == "1d" and day in life.no_checksum_1d):
+                yield name + ".CHECKSUM"
+
+
+@dataclass(frozen=True)
+class StaticFolder:
+    names: list[str]  # sorted
+
+    def names_after(self, after: str | None) -> Iterator[str]:
+        start = 0
+        if after is not None:
+            cut = after.find("/")
+            start = bisect_left(self.names, after if cut < 0 else after[: cut + 1])
+        return iter(self.names[start:])
+
+
+Folder = DailyFolder | StaticFolder
+
+
+class Universe:
+    """The bucket's contents as a function of the symbol lives and the clock."""
+
+    def __init__(
+        self,
+        lives: list[SymbolLife],
+        *,
+        now: datetime,
+        name: str = "custom",
+        seed: int = 0,
+        exchange_only: list[dict] | None = None,
+    ):
+        self.name = name
+        self.seed = seed
+        self._lives = {life.symbol: life for life in lives}
+        self.symbols = sorted(self._lives)  # str order == UTF-8 byte order
+        self.exchange_only = exchange_only or []
+        self._cache: dict[tuple, object] = {}
+        self._now = now
+        self.set_now(now)
+
+    # --- the clock -----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    def set_now(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self._now = now.astimezone(UTC)
+        self._cache = {}
+
+    def _cached(self, key: tuple, build):
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
+
+    # --- lives and publication -----------------------------------------------------------------
+
+    def life(self, symbol: str) -> SymbolLife:
+        return self._lives[symbol]
+
+    def has_symbol(self, symbol: str) -> bool:
+        return symbol in self._lives
+
+    def daily_publish_time(self, life: SymbolLife, day: date) -> datetime:
+        delay = timedelta(days=1 + life.late.get(day, 0))
+        return datetime.combine(day, time(7, 30), UTC) + delay + _publish_jitter(life.symbol)
+
+    def monthly_publish_time(self, life: SymbolLife, year: int, month: int) -> datetime:
+        next_month = date(year + month // 12, month % 12 + 1, 1)
+        delay = life.monthly_delay_days
+        if delay is None:
+            delay = 2 + int(10 * content.unit_hash("monthly", life.symbol, year, month))
+        return datetime.combine(next_month + timedelta(days=delay - 1), time(3, 0), UTC)
+
+    def version(self, life: SymbolLife, day: date) -> int:
+        uploaded = life.reuploads.get(day)
+        return 2 if uploaded is not None and uploaded <= self.now else 1
+
+    def daily_last_modified(self, life: SymbolLife, day: date) -> datetime:
+        if self.version(life, day) == 2:
+            return life.reuploads[day]
+        return self.daily_publish_time(life, day)
+
+    def published_days(self, symbol: str, interval: str) -> array:
+        """Ordinals of the days whose daily `interval` file is visible now, ascending."""
+
+        def build() -> array:
+            life = self._lives[symbol]
+            first = life.day_1d if interval == "1d" else life.first_day
+            last = min(life.last_day or date.max, self.now.date() - timedelta(days=1))
+            days = array("i")
+            for ordinal in range(first.toordinal(), last.toordinal() + 1):
+                day = date.fromordinal(ordinal)
+                if day in life.gaps:
+                    continue
+                if (day in life.late or ordinal >= last.toordinal() - 1) and (
+                    self.daily_publish_time(life, day) > self.now
+                ):
+                    continue
+                days.append(ordinal)
+            return days
+
+        return self._cached(("days", symbol, interval), build)
+
+    def is_published(self, symbol: str, interval: str, day: date) -> bool:
+        days = self.published_days(symbol, interval)
+        i = bisect_left(days, day.toordinal())
+        return i < len(days) and days[i] == day.toordinal()
+
+    def published_months(self, symbol: str, interval: str) -> list[tuple[int, int]]:
+        """Months whose monthly `interval` file is visible now (any day of the month traded)."""
+
+        def build() -> list[tuple[int, int]]:
+            life = self._lives[symbol]
+            first = life.day_1d if interval == "1d" else life.first_day
+            last = min(life.last_day or date.max, self.now.date())
+            months = []
+            y, m = first.year, first.month
+            while date(y, m, 1) <= last:
+                if self.monthly_publish_time(life, y, m) <= self.now and self._month_days(
+                    life, interval, y, m
+                ):
+                    months.append((y, m))
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            return months
+
+        return self._cached(("months", symbol, interval), build)
+
+    def _month_days(self, life: SymbolLife, interval: str, year: int, month: int) -> list[date]:
+        """Days whose bars a monthly file of (year, month) holds: every traded day of the month."""
+        first = life.day_1d if interval == "1d" else life.first_day
+        day = date(year, month, 1)
+        out = []
+        while day.month == month:
+            if day >= first and life.alive_on(day) and day not in life.gaps:
+                out.append(day)
+            day += timedelta(days=1)
+        return out
+
+    # --- bars ----------------------------------------------------------------------------------
+
+    def bar(self, symbol: str, day: date) -> Bar:
+        """The 1d bar of `symbol` on `day` as currently published (re-uploads included)."""
+        life = self._lives[symbol]
+        return _bar(
+            self.seed,
+            life,
+            day,
+            self.version(life, day),
+            self._tie_quote(life, day),
+        )
+
+    def minute_day(self, symbol: str, day: date) -> content.MinuteDay:
+        life = self._lives[symbol]
+        return content.minute_day(
+            f"{self.seed}:{symbol}",
+            day,
+            base_price=life.base_price,
+            liquidity=life.liquidity,
+            version=self.version(life, day),
+        )
+
+    def _tie_quote(self, life: SymbolLife, day: date) -> str | None:
+        other = life.ties.get(day)
+        return self.bar(other, day).quote_volume if other else None
+
+    # --- the key tree --------------------------------------------------------------------------
+
+    def folder(self, path: str) -> Folder | None:
+        """The folder at `path` (ending with "/"), or None when it holds no objects."""
+        if path in _STATIC_FOLDERS:
+            return StaticFolder(_STATIC_FOLDERS[path])
+        for root, daily in ((DAILY_ROOT, True), (MONTHLY_ROOT, False)):
+            if path.startswith(root):
+                return self._klines_folder(path[len(root) :], daily)
+        return None
+
+    def _klines_folder(self, rest: str, daily: bool) -> Folder | None:
+        if rest == "":
+            return self._cached(("root", daily), lambda: StaticFolder(self._root_names(daily)))
+        symbol, _, sub = rest.partition("/")
+        if symbol not in self._lives or not self._has_files(symbol, daily):
+            return None
+        life = self._lives[symbol]
+        if sub == "":
+            names = ["/"] if daily and life.stray_folder else []
+            names += [f"{iv}/" for iv in INTERVALS if self._interval_has_files(symbol, iv, daily)]
+            return StaticFolder(names)
+        if sub == "/" and daily and life.stray_folder:
+            return StaticFolder([""])
+        interval = sub.removesuffix("/")
+        if (
+            sub.endswith("/")
+            and interval in INTERVALS
+            and self._interval_has_files(symbol, interval, daily)
+        ):
+            if daily:
+                return DailyFolder(self, symbol, interval)
+            return StaticFolder(sorted(self._monthly_names(symbol, interval)))
+        return None
+
+    def _root_names(self, daily: bool) -> list[str]:
+        return [f"{s}/" for s in self.symbols if self._has_files(s, daily)]
+
+    def _has_files(self, symbol: str, daily: bool) -> bool:
+        return any(self._interval_has_files(symbol, iv, daily) for iv in INTERVALS)
+
+    def _interval_has_files(self, symbol: str, interval: str, daily: bool) -> bool:
+        if not daily:
+            return len(self.published_months(symbol, interval)) > 0
+        life = self._lives[symbol]
+        day = life.day_1d if interval == "1d" else life.first_day
+        last = min(life.last_day or date.max, self.now.date())
+        while day <= last:  # the first published day is almost always the first day
+            if day not in life.gaps and self.daily_publish_time(life, day) <= self.now:
+                return True
+            day += timedelta(days=1)
+        return False
+
+    def _monthly_names(self, symbol: str, interval: str) -> list[str]:
+        life = self._lives[symbol]
+        names = []
+        for y, m in self.published_months(symbol, interval):
+            if interval == "1d" and (y, m) in life.unpadded_months:
+                names.append(f"{symbol}-{interval}-{y}-{m}.zip")
+            else:
+                name = f"{symbol}-{interval}-{y}-{m:02d}.zip"
+                names += [name, name + ".CHECKSUM"]
+        return names
+
+    # --- objects -------------------------------------------------------------------------------
+
+    def object_at(self, key: str) -> SimObject | None:
+        """The object stored under `key` now, or None (a 404)."""
+        for root, daily in ((DAILY_ROOT, True), (MONTHLY_ROOT, False)):
+            if key.startswith(root):
+                return self._kline_object(key, key[len(root) :], daily)
+        return None
+
+    def _kline_object(self, key: str, rest: str, daily: bool) -> SimObject | None:
+        parts = rest.split("/")
+        if daily and len(parts) == 3 and parts[1:] == ["", ""]:  # `{symbol}//`, a folder marker
+            life = self._lives.get(parts[0])
+            if life and life.stray_folder and self._has_files(life.symbol, True):
+                when = self.daily_publish_time(life, life.first_day)
+                return SimObject(key, 0, f'"{hashlib.md5(b"").hexdigest()}"', when, lambda: b"")
+            return None
+        if len(parts) != 3 or parts[0] not in self._lives:
+            return None
+        symbol, interval, name = parts
+        if daily:
+            match = _DAILY_NAME.match(name)
+            if not match or match["sym"] != symbol or match["iv"] != interval:
+                return None
+            day = date.fromisoformat(match["day"])
+            return self._daily_object(key, symbol, interval, day, bool(match["ck"]))
+        match = _MONTHLY_NAME.match(name)
+        if not match or match["sym"] != symbol or match["iv"] != interval:
+            return None
+        if name not in self._monthly_names(symbol, interval):
+            return None
+        year, month = int(match["y"]), int(match["m"])
+        return self._monthly_object(key, symbol, interval, year, month, bool(match["ck"]))
+
+    def _daily_object(
+        self, key: str, symbol: str, interval: str, day: date, checksum: bool
+    ) -> SimObject | None:
+        if interval not in INTERVALS or not self.is_published(symbol, interval, day):
+            return None
+        life = self._lives[symbol]
+        if checksum and interval == "1d" and day in life.no_checksum_1d:
+            return None
+        version = self.version(life, day)
+        modified = self.daily_last_modified(life, day)
+        basename = key.rsplit("/", 1)[1].removesuffix(".CHECKSUM")
+        header = day >= HEADER_SINCE_DAILY or day in life.header_islands
+        zip_key = key.removesuffix(".CHECKSUM")
+        if interval == "1m":
+            return self._minute_object(
+                key,
+                zip_key,
+                [self.minute_day(symbol, day)],
+                header,
+                checksum,
+                modified,
+                version,
+                day >= CHECKSUM_NEWLINE_SINCE,
+            )
+        zip_bytes = _daily_zip(self.seed, life, day, version, header, self._tie_quote(life, day))
+        if checksum:
+            digest = hashlib.sha256(zip_bytes).hexdigest()
+            if day in life.bad_checksum_1d:
+                digest = hashlib.sha256(zip_bytes + b"stale").hexdigest()
+            data = content.checksum_text(digest, basename, day >= CHECKSUM_NEWLINE_SINCE)
+            return _materialized(key, data, modified)
+        return _materialized(key, zip_bytes, modified)
+
+    def _monthly_object(
+        self, key: str, symbol: str, interval: str, year: int, month: int, checksum: bool
+    ) -> SimObject:
+        life = self._lives[symbol]
+        days = self._month_days(life, interval, year, month)
+        modified = self.monthly_publish_time(life, year, month)
+        if any(self.version(life, d) == 2 for d in days):
+            modified = max(
+                modified, *(life.reuploads[d] for d in days if self.version(life, d) == 2)
+            )
+        header = date(year, month, 1) >= HEADER_SINCE_MONTHLY
+        newline = date(year, month, 1) >= CHECKSUM_NEWLINE_SINCE
+        zip_key = key.removesuffix(".CHECKSUM")
+        if interval == "1m":
+            version = 1 + sum(self.version(life, d) - 1 for d in days)
+            minutes = [self.minute_day(symbol, d) for d in days]
+            return self._minute_object(
+                key, zip_key, minutes, header, checksum, modified, version, newline
+            )
+        bars = [self.bar(symbol, d) for d in days]
+        member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
+        zip_bytes = content.zip_one(member, content.daily_csv(bars, header), compress=True)
+        if checksum:
+            basename = zip_key.rsplit("/", 1)[1]
+            return _materialized(key, content.checksum_text(zip_bytes, basename, newline), modified)
+        return _materialized(key, zip_bytes, modified)
+
+    def _minute_object(
+        self,
+        key: str,
+        zip_key: str,
+        days: list[content.MinuteDay],
+        header: bool,
+        checksum: bool,
+        modified: datetime,
+        version: int,
+        newline: bool,
+    ) -> SimObject:
+        """1m files: exact sizes from templates, content built only when somebody downloads it.
+
+        Their ETag is an opaque digest of (key, version), like S3's ETag of a multipart upload,
+        because hashing millions of never-downloaded 1m files would make listings unbearably slow.
+        """
+        basename = zip_key.rsplit("/", 1)[1]
+        member = basename.removesuffix(".zip") + ".csv"
+        etag = f'"{hashlib.md5(f"{key}|v{version}".encode()).hexdigest()}"'
+
+        def zip_bytes() -> bytes:
+            csv = (content.KLINE_HEADER + "\n" if header else "").encode() + b"".join(
+                day.csv() for day in days
+            )
+            return content.zip_one(member, csv, compress=False)
+
+        if checksum:
+            size = 64 + 2 + len(basename.encode()) + (1 if newline else 0)
+            return SimObject(
+                key,
+                size,
+                etag,
+                modified,
+                lambda: content.checksum_text(zip_bytes(), basename, newline),
+            )
+        length = (len(content.KLINE_HEADER) + 1 if header else 0) + sum(
+            day.csv_length() for day in days
+        )
+        return SimObject(key, content.stored_zip_size(member, length), etag, modified, zip_bytes)
+
+    # --- ground truth --------------------------------------------------------------------------
+
+    def first_1m_day(self, symbol: str) -> date | None:
+        days = self.published_days(symbol, "1m")
+        return date.fromordinal(days[0]) if len(days) else None
+
+    def availability_truth(self, start: date, end: date) -> list[dict]:
+        """The rows `daily_availability` must hold for [start, end], one per (date, symbol)."""
+        rows = []
+        for symbol in self.symbols:
+            first = self.first_1m_day(symbol)
+            if first is None:
+                continue
+            day = max(start, first)
+            while day <= end:
+                row = {
+                    "date": day,
+                    "symbol": symbol,
+                    "available": False,
+                    "file_size_bytes": None,
+                    "last_modified": None,
+                    "etag": None,
+                }
+                if self.is_published(symbol, "1m", day):
+                    obj = self.object_at(
+                        f"{DAILY_ROOT}{symbol}/1m/{symbol}-1m-{day.isoformat()}.zip"
+                    )
+                    assert obj is not None
+                    row.update(
+                        available=True,
+                        file_size_bytes=obj.size,
+                        last_modified=obj.last_modified,
+                        etag=obj.etag.strip('"'),
+                    )
+                rows.append(row)
+                day += timedelta(days=1)
+        return rows
+
+    def volume_truth(self, start: date, end: date) -> list[dict]:
+        """The rows `daily_volume` must hold for [start, end].
+
+        A day has a row when its 1m file is published (the day is available) and a verifiable
+        1d source exists: the month's monthly file (padded key with a CHECKSUM) when published,
+        else the day's daily file unless it is corrupt or fails its CHECKSUM.
+        """
+        rows = []
+        for symbol in self.symbols:
+            life = self._lives[symbol]
+            monthly = {
+                ym for ym in self.published_months(symbol, "1d") if ym not in life.unpadded_months
+            }
+            for ordinal in self.published_days(symbol, "1m"):
+                day = date.fromordinal(ordinal)
+                if not start <= day <= end or day < life.day_1d:
+                    continue
+                if (day.year, day.month) in monthly:
+                    source = f"{MONTHLY_ROOT}{symbol}/1d/{symbol}-1d-{day:%Y-%m}.zip"
+                elif self.is_published(symbol, "1d", day) and day not in (
+                    life.corrupt_1d | life.bad_checksum_1d
+                ):
+                    source = f"{DAILY_ROOT}{symbol}/1d/{symbol}-1d-{day.isoformat()}.zip"
+                else:
+                    continue
+                rows.append(
+                    {
+                        "date": day,
+                        "symbol": symbol,
+                        "bar": self.bar(symbol, day),
+                        "source_key": source,
+                    }
+                )
+        return rows
+
+
+@cache
+def _publish_jitter(symbol: str) -> timedelta:
+    """Each symbol's daily files appear at their own minute between 07:30 and 09:00 UTC."""
+    return timedelta(minutes=int(90 * content.unit_hash("publish", symbol)))
+
+
+def _materialized(key: str, data: bytes, modified: datetime) -> SimObject:
+    return SimObject(key, len(data), f'"{hashlib.md5(data).hexdigest()}"', modified, lambda: data)
+
+
+@lru_cache(maxsize=65536)
+def _bar(seed: int, life: SymbolLife, day: date, version: int, tie_quote: str | None) -> Bar:
+    return content.daily_bar(
+        f"{seed}:{life.symbol}",
+        day,
+        base_price=life.base_price,
+        liquidity=life.liquidity,
+        version=version,
+        flat=day in life.flat_days,
+        quote_volume=tie_quote,
+    )
+
+
+@lru_cache(maxsize=16384)
+def _daily_zip(
+    seed: int, life: SymbolLife, day: date, version: int, header: bool, tie_quote: str | None
+) -> bytes:
+    member = f"{life.symbol}-1d-{day.isoformat()}.csv"
+    data = content.zip_one(
+        member,
+        content.daily_csv([_bar(seed, life, day, version, tie_quote)], header),
+        compress=True,
+    )
+    return content.corrupt(data) if day in life.corrupt_1d else data
