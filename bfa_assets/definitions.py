@@ -3,10 +3,13 @@
 import dagster as dg
 
 from bfa_assets.assets.availability import daily_availability
+from bfa_assets.assets.rankings import volume_rankings
+from bfa_assets.assets.release import release_artifact
 from bfa_assets.assets.symbols import futures_symbols
+from bfa_assets.assets.volume import daily_volume
 from bfa_assets.resources import build_resources
 
-ASSETS = [futures_symbols, daily_availability]
+ASSETS = [futures_symbols, daily_availability, daily_volume, volume_rankings, release_artifact]
 
 defs = dg.Definitions(
     assets=ASSETS,

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
 from bfa_assets.vision.http import HttpClient, RetryPolicy
 
@@ -42,6 +43,20 @@ class VisionResource(dg.ConfigurableResource):
         return HttpClient(self.fapi_url, concurrency=2, retry=self._retry(), name="fapi")
 
 
+class ReleaseResource(dg.ConfigurableResource):
+    """Where releases go, and (when both are set) the GitHub repository to publish them to."""
+
+    release_dir: str = DEFAULT_RELEASE_DIR
+    github_repo: str | None = None
+    github_token: str | None = None
+    github_api_url: str = DEFAULT_API_URL
+
+    def github_target(self) -> GitHubTarget | None:
+        if not (self.github_repo and self.github_token):
+            return None
+        return GitHubTarget(self.github_repo, self.github_token, self.github_api_url)
+
+
 class Warehouse(DuckDBResource):
     """The working DuckDB database (one writer at a time), migrated on every connection."""
 
@@ -53,7 +68,7 @@ class Warehouse(DuckDBResource):
             yield conn
 
 
-def _setting(name: str, default: str) -> str | dg.EnvVar:
+def _setting(name: str, default: str | None) -> str | dg.EnvVar | None:
     """The env var when set (shown by name in the UI), else the default."""
     return dg.EnvVar(name) if os.environ.get(name) else default
 
@@ -70,4 +85,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             concurrency=_int_setting("BFA_HTTP_CONCURRENCY", DEFAULT_HTTP_CONCURRENCY),
         ),
         "warehouse": Warehouse(database=_setting("BFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)),
+        "release": ReleaseResource(
+            release_dir=_setting("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR),
+            github_repo=_setting("BFA_GITHUB_REPO", None),
+            github_token=_setting("GITHUB_TOKEN", None),  # an EnvVar: the UI shows its name only
+            github_api_url=_setting("BFA_GITHUB_API_URL", DEFAULT_API_URL),
+        ),
     }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bfa_assets.resources import VisionResource, Warehouse
+from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
@@ -43,4 +44,30 @@ def pipeline_resources(sim: SimServer, db_path: Path, **vision: object) -> dict:
             vision_url=sim.vision_url, fapi_url=sim.fapi_url, retry_max_seconds=30.0, **vision
         ),
         "warehouse": Warehouse(database=str(db_path)),
+        "release": ReleaseResource(release_dir=str(db_path.parent / "release")),
     }
+
+
+@dataclass(frozen=True)
+class Released:
+    """A database and release built by the real pipeline from the whole `tiny` history."""
+
+    universe: Universe
+    db_path: Path
+    release_dir: Path
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
+    from bfa_assets_tests.pipeline import materialize
+    from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
+
+    folder = tmp_path_factory.mktemp("released")
+    universe = build("tiny")
+    with SimServer(universe) as sim:
+        resources = pipeline_resources(sim, folder / "bfa.duckdb")
+        materialize(["futures_symbols"], resources)
+        for asset in ("daily_availability", "daily_volume", "volume_rankings"):
+            materialize([asset], resources, TINY_START, TINY_END)
+        materialize(["release_artifact"], resources)
+    return Released(universe, folder / "bfa.duckdb", folder / "release")

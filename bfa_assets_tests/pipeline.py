@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -75,3 +76,41 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
     ]
     assert events, f"{asset} was not materialized"
     return {k: v.value for k, v in events[-1].materialization.metadata.items()}
+
+
+VOLUME_FACTS = ["date", "symbol", "open_price", "high_price", "low_price", "close_price",
+                "volume_base", "quote_volume", "trade_count", "taker_buy_volume_base",
+                "taker_buy_quote_volume", "source_key", "source_etag", "sha256"]  # fmt: skip
+
+
+def volume(db_path: Path) -> pl.DataFrame:
+    return query(
+        db_path, f"SELECT {', '.join(VOLUME_FACTS)} FROM daily_volume ORDER BY date, symbol"
+    )
+
+
+def expected_volume(universe, start: date, end: date) -> pl.DataFrame:
+    """The simulator's bars as the table must hold them, with the ETag and SHA-256 of the
+    file each one is read from."""
+    rows = []
+    for truth in universe.volume_truth(start, end):
+        bar, source = truth["bar"], universe.object_at(truth["source_key"])
+        body = source.body()
+        rows.append({
+            "date": truth["date"], "symbol": truth["symbol"], "open_price": float(bar.open),
+            "high_price": float(bar.high), "low_price": float(bar.low),
+            "close_price": float(bar.close), "volume_base": float(bar.volume),
+            "quote_volume": float(bar.quote_volume), "trade_count": bar.count,
+            "taker_buy_volume_base": float(bar.taker_buy_volume),
+            "taker_buy_quote_volume": float(bar.taker_buy_quote_volume),
+            "source_key": truth["source_key"], "source_etag": source.etag.strip('"'),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        })  # fmt: skip
+    return pl.DataFrame(rows, schema=volume_schema()).sort("date", "symbol")
+
+
+def volume_schema() -> dict:
+    types = {"date": pl.Date, "symbol": pl.String, "trade_count": pl.Int64}
+    return {
+        c: types.get(c, pl.String if c in VOLUME_FACTS[-3:] else pl.Float64) for c in VOLUME_FACTS
+    }

@@ -15,7 +15,8 @@ from bfa_assets.partitions import daily_partitions, single_run
 from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import availability as availability_store
 from bfa_assets.store import symbols as symbol_store
-from bfa_assets.vision.availability import DayFile, availability_rows, list_window
+from bfa_assets.vision.availability import availability_rows, list_window
+from bfa_assets.vision.daily_files import DayFile
 
 
 async def _list(

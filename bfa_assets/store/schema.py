@@ -42,6 +42,57 @@ MIGRATIONS: list[str] = [
         available_count INTEGER NOT NULL
     );
     """,
+    # 2: daily bars from the 1d kline files, one row per available (date, symbol)
+    """
+    CREATE TABLE daily_volume (
+        date DATE NOT NULL,
+        symbol VARCHAR NOT NULL,
+        open_price DOUBLE NOT NULL,
+        high_price DOUBLE NOT NULL,
+        low_price DOUBLE NOT NULL,
+        close_price DOUBLE NOT NULL,
+        volume_base DOUBLE NOT NULL,
+        quote_volume DOUBLE NOT NULL,
+        trade_count BIGINT NOT NULL,
+        taker_buy_volume_base DOUBLE NOT NULL,
+        taker_buy_quote_volume DOUBLE NOT NULL,
+        source_key VARCHAR NOT NULL,          -- the daily or monthly 1d zip the bar came from
+        source_etag VARCHAR NOT NULL,         -- its ETag: an unchanged object is not fetched again
+        sha256 VARCHAR NOT NULL,              -- the verified SHA-256 of that zip
+        fetched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, symbol)
+    );
+    """,
+    # 3: the daily ranking of USDT-quoted perpetuals by quote volume
+    """
+    CREATE TABLE volume_rankings (
+        date DATE NOT NULL,
+        symbol VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,                -- dense rank of quote volume, 1 = highest
+        quote_volume_usdt DOUBLE NOT NULL,
+        trade_count BIGINT NOT NULL,
+        rank_change_1d INTEGER,               -- rank today minus rank N calendar days earlier
+        rank_change_7d INTEGER,
+        rank_change_14d INTEGER,
+        rank_change_30d INTEGER,
+        percentile DOUBLE NOT NULL,           -- percent rank x 100, 0 = top
+        market_share_pct DOUBLE,              -- NULL on a day whose cohort traded nothing
+        days_available INTEGER NOT NULL,      -- available days in [date - 29, date]
+        generation_timestamp TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, symbol)
+    );
+    """,
+    # 4: every 1d file read and verified, so an unchanged file is never fetched twice
+    """
+    CREATE TABLE volume_files (
+        source_key VARCHAR PRIMARY KEY,
+        source_etag VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        bar_days DATE[] NOT NULL,             -- the days the file holds a bar for
+        fetched_at TIMESTAMPTZ NOT NULL
+    );
+    """,
 ]
 
 
@@ -51,7 +102,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
     )
-    version = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    (version,) = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0]
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
         conn.execute("BEGIN TRANSACTION")
         try:

@@ -1,72 +1,17 @@
-"""Which daily 1m files exist: one listing per symbol and window, never a request per day.
-
-A window is cut into chunks of at most CHUNK_DAYS days (a zip and its CHECKSUM per day fit one
-1000-key page), each listed from its own marker, all in parallel: the whole history of a symbol
-costs about one request per 450 days, and a 20-day lookback costs one request.
-"""
+"""Availability: which symbols have a daily 1m file on which day, for a whole window."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from urllib.parse import quote
 
 import polars as pl
 
 from bfa_assets.vision import keys
+from bfa_assets.vision.daily_files import DayFile, list_daily_files
 from bfa_assets.vision.http import HttpClient
-from bfa_assets.vision.listing import list_objects
-
-CHUNK_DAYS = 450
-
-
-@dataclass(frozen=True, slots=True)
-class DayFile:
-    symbol: str
-    day: date
-    size: int
-    etag: str
-    last_modified: datetime
-
-
-def chunks(start: date, end: date, days: int = CHUNK_DAYS) -> list[tuple[date, date]]:
-    out = []
-    while start <= end:
-        stop = min(end, start + timedelta(days=days - 1))
-        out.append((start, stop))
-        start = stop + timedelta(days=1)
-    return out
-
-
-async def list_1m_files(http: HttpClient, symbol: str, start: date, end: date) -> list[DayFile]:
-    """The published 1m zips of `symbol` for days in [start, end]."""
-    parts = await asyncio.gather(*(_list_chunk(http, symbol, a, b) for a, b in chunks(start, end)))
-    return [f for part in parts for f in part]
-
-
-async def _list_chunk(http: HttpClient, symbol: str, start: date, end: date) -> list[DayFile]:
-    folder = keys.daily_folder(symbol, "1m")
-    first = keys.daily_key(symbol, "1m", start)
-    listing = await list_objects(
-        http,
-        folder,
-        marker=first.removesuffix(".zip"),
-        stop_after=keys.daily_key(symbol, "1m", end) + ".CHECKSUM",
-    )
-    files = []
-    for obj in listing.objects:
-        parsed = keys.parse_daily_name(obj.key[len(folder) :])
-        if (
-            parsed
-            and not parsed.checksum
-            and start <= parsed.day <= end
-            and obj.key == keys.daily_key(symbol, "1m", parsed.day)
-        ):
-            files.append(DayFile(symbol, parsed.day, obj.size, obj.etag, obj.last_modified))
-    return files
-
 
 AVAILABILITY_SCHEMA = {
     "date": pl.Date,
@@ -153,7 +98,7 @@ async def list_window(
 
     async def one(symbol: str) -> list[DayFile]:
         nonlocal done
-        files = await list_1m_files(http, symbol, start, end)
+        files = await list_daily_files(http, symbol, "1m", start, end)
         done += 1
         if done % step == 0 or done == len(symbols):
             on_progress(

@@ -1,0 +1,217 @@
+"""Building a release folder from the working database, and swapping it in atomically.
+
+A release is written into a fresh folder beside the previous ones; only when every file is
+complete does the release path (a symlink) switch to it with one atomic rename, so a reader
+always sees a whole release, never half of one. The previous release is kept for readers that
+still have its files open; older ones are removed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from bfa_assets.store.schema import migrate
+
+DATABASE = "availability.duckdb"
+DATABASE_GZ = "availability.duckdb.gz"
+PARQUET = "volume-rankings-timeseries.parquet"
+STATS = "stats.json"
+NOTES = "RELEASE_NOTES.md"
+SUMS = "SHA256SUMS"
+FILES = (DATABASE, DATABASE_GZ, PARQUET, STATS, NOTES, SUMS)
+KEEP_VERSIONS = 2
+
+# Copied tables and their sort order: by date, then symbol, so date filters skip most blocks.
+TABLES = {
+    "symbols": "symbol",
+    "daily_availability": "date, symbol",
+    "probe_log": "date",
+    "daily_volume": "date, symbol",
+    "volume_rankings": "date, rank, symbol",
+    "volume_files": "source_key",
+}
+# The original tool's 17 columns, for users of its file.
+VIEW = """
+CREATE VIEW availability_with_volume AS
+SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified, a.url,
+       CASE WHEN a.available THEN 200 ELSE 404 END AS status_code,
+       a.checked_at AS probe_timestamp,
+       v.quote_volume AS quote_volume_usdt, v.trade_count, v.volume_base,
+       v.taker_buy_volume_base, v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt,
+       v.open_price, v.high_price, v.low_price, v.close_price
+FROM daily_availability a
+LEFT JOIN daily_volume v USING (date, symbol)
+"""
+# The original tool's 13 Parquet columns, in its order.
+PARQUET_QUERY = """
+SELECT date, symbol, rank, quote_volume_usdt, trade_count, rank_change_1d, rank_change_7d,
+       rank_change_14d, rank_change_30d, percentile, market_share_pct, days_available,
+       generation_timestamp
+FROM volume_rankings ORDER BY date, rank, symbol
+"""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    passed: bool
+    severity: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Release:
+    path: Path  # the folder the release path now points to
+    stats: dict
+    files: dict[str, tuple[int, str]]  # name -> (bytes, sha256)
+
+
+def build_release(
+    conn: duckdb.DuckDBPyConnection,
+    release_dir: Path,
+    generated_at: datetime,
+    checks: Sequence[CheckOutcome] = (),
+) -> Release:
+    """Write every release file from the working database `conn`, then swap the release in."""
+    versions = release_dir.parent / f".{release_dir.name}.versions"
+    stage = versions / f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    stage.mkdir(parents=True)
+    try:
+        _copy_database(conn, stage / DATABASE)
+        _gzip(stage / DATABASE, stage / DATABASE_GZ)
+        conn.execute(
+            f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
+            {"path": str(stage / PARQUET)},
+        )
+        stats = release_stats(conn, generated_at)
+        (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
+        (stage / NOTES).write_text(release_notes(stats, checks))
+        _write_sums(stage)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _swap(release_dir, stage)
+    _prune(versions, keep=stage)
+    files = {name: ((stage / name).stat().st_size, sha256_file(stage / name)) for name in FILES}
+    return Release(stage, stats, files)
+
+
+def _copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """A compact copy: the same schema, rows sorted for fast date and symbol lookups, the view."""
+    (name,) = conn.execute("SELECT current_database()").fetchall()[0]
+    source = '"' + name.replace('"', '""') + '"'  # a quoted identifier
+    conn.execute("ATTACH $path AS release_copy", {"path": str(target)})
+    try:
+        conn.execute("USE release_copy")
+        migrate(conn)
+        for table, order in TABLES.items():
+            conn.execute(
+                f"INSERT INTO release_copy.{table} SELECT * FROM {source}.main.{table} "  # noqa: S608
+                f"ORDER BY {order}"
+            )
+        conn.execute(VIEW)
+    finally:
+        conn.execute(f"USE {source}")
+        conn.execute("DETACH release_copy")
+
+
+def _gzip(source: Path, target: Path) -> None:
+    with source.open("rb") as raw, gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as packed:
+        shutil.copyfileobj(raw, packed, length=1 << 20)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_sums(folder: Path) -> None:
+    lines = [f"{sha256_file(folder / name)}  {name}\n" for name in FILES if name != SUMS]
+    (folder / SUMS).write_text("".join(lines))
+
+
+def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> dict:
+    """The figures users ask about first, from the working database."""
+    (first, latest, rows, available, symbols, on_latest) = conn.execute("""
+        SELECT min(date), max(date), count(*), count(*) FILTER (available),
+               count(DISTINCT symbol),
+               count(*) FILTER (available AND date = (SELECT max(date) FROM daily_availability))
+        FROM daily_availability
+    """).fetchall()[0]
+    kinds = dict(conn.execute("SELECT kind, count(*) FROM symbols GROUP BY kind").fetchall())
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
+    (ranked_latest,) = conn.execute("SELECT max(date) FROM volume_rankings").fetchall()[0]
+    return {
+        "generated_at": generated_at.isoformat(),
+        "first_date": first,
+        "latest_date": latest,
+        "latest_ranked_date": ranked_latest,
+        "symbols": symbols,
+        "symbols_by_kind": kinds,
+        "availability_rows": rows,
+        "available_rows": available,
+        "unavailable_rows": rows - available,
+        "available_on_latest_date": on_latest,
+        "table_rows": counts,
+    }
+
+
+def release_notes(stats: dict, checks: Sequence[CheckOutcome]) -> str:
+    lines = [
+        f"# bfa release {stats['latest_date']}",
+        "",
+        f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision "
+        f"from {stats['first_date']} to {stats['latest_date']}.",
+        "",
+        "## Statistics",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {key.replace('_', ' ')} | {value} |" for key, value in stats.items()
+          if not isinstance(value, dict) and key != "generated_at"),
+        *(f"| rows in {table} | {n} |" for table, n in stats["table_rows"].items()),
+        *(f"| {kind} symbols | {n} |" for kind, n in sorted(stats["symbols_by_kind"].items())),
+        "",
+        "## Checks",
+        "",
+    ]  # fmt: skip
+    if checks:
+        lines += ["| check | result | severity | summary |", "|---|---|---|---|"]
+        for check in checks:
+            result = "passed" if check.passed else "FAILED"
+            lines.append(f"| {check.name} | {result} | {check.severity} | {check.summary} |")
+    else:
+        lines.append("No check results were recorded for this release.")
+    lines += ["", "## Files", "", *(f"- `{name}`" for name in FILES),
+              "", "Verify with `sha256sum -c SHA256SUMS`."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _swap(release_dir: Path, stage: Path) -> None:
+    """Point `release_dir` (a symlink) at `stage` in one atomic rename."""
+    if release_dir.exists() and not release_dir.is_symlink():  # an older, plain folder
+        release_dir.rename(stage.parent / f"legacy-{uuid.uuid4().hex[:8]}")
+    link = release_dir.parent / f".{release_dir.name}.{uuid.uuid4().hex[:8]}.link"
+    link.symlink_to(os.path.relpath(stage, release_dir.parent))
+    link.replace(release_dir)
+
+
+def _prune(versions: Path, keep: Path) -> None:
+    """Keep the new release and the one before it (a reader may still hold its files)."""
+    older = sorted((p for p in versions.iterdir() if p != keep), key=lambda p: p.stat().st_mtime)
+    for stale in older[: max(0, len(older) - (KEEP_VERSIONS - 1))]:
+        shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,82 @@
+"""Which daily files of one interval exist: one listing per window, never a request per day.
+
+A window is cut into chunks of at most CHUNK_DAYS days (a zip and its CHECKSUM per day fit one
+1000-key page), each listed from its own marker, all in parallel: the whole history of a symbol
+costs about one request per 450 days, and a 20-day lookback costs one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bfa_assets.vision import keys
+from bfa_assets.vision.http import HttpClient
+from bfa_assets.vision.listing import list_objects
+
+CHUNK_DAYS = 450
+
+
+@dataclass(frozen=True, slots=True)
+class DayFile:
+    symbol: str
+    day: date
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
+    has_checksum: bool
+
+
+def chunks(start: date, end: date, days: int = CHUNK_DAYS) -> list[tuple[date, date]]:
+    out = []
+    while start <= end:
+        stop = min(end, start + timedelta(days=days - 1))
+        out.append((start, stop))
+        start = stop + timedelta(days=1)
+    return out
+
+
+async def list_daily_files(
+    http: HttpClient, symbol: str, interval: str, start: date, end: date
+) -> list[DayFile]:
+    """The published daily `interval` zips of `symbol` for days in [start, end]."""
+    parts = await asyncio.gather(
+        *(_list_chunk(http, symbol, interval, a, b) for a, b in chunks(start, end))
+    )
+    return [f for part in parts for f in part]
+
+
+async def _list_chunk(
+    http: HttpClient, symbol: str, interval: str, start: date, end: date
+) -> list[DayFile]:
+    folder = keys.daily_folder(symbol, interval)
+    listing = await list_objects(
+        http,
+        folder,
+        marker=keys.daily_key(symbol, interval, start).removesuffix(".zip"),
+        stop_after=keys.daily_key(symbol, interval, end) + ".CHECKSUM",
+    )
+    listed = {obj.key for obj in listing.objects}
+    files = []
+    for obj in listing.objects:
+        parsed = keys.parse_daily_name(obj.key[len(folder) :])
+        if (
+            parsed
+            and not parsed.checksum
+            and start <= parsed.day <= end
+            and obj.key == keys.daily_key(symbol, interval, parsed.day)
+        ):
+            files.append(
+                DayFile(
+                    symbol,
+                    parsed.day,
+                    obj.key,
+                    obj.size,
+                    obj.etag,
+                    obj.last_modified,
+                    has_checksum=f"{obj.key}.CHECKSUM" in listed,
+                )
+            )
+    return files

@@ -1,0 +1,60 @@
+"""An independent, plain-Python computation of volume_rankings from the simulator's truth.
+
+Written from the definition, not from the SQL: per date, USDT-quoted perpetuals with a volume
+row, dense-ranked by quote volume; rank changes against the rank N calendar days earlier;
+percentile = (standard rank - 1) / (n - 1) * 100; market share of the day's cohort total;
+available days in [date - 29, date].
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+
+def expected_rankings(universe, start: date, end: date) -> list[dict]:
+    cohort_symbols = {
+        s
+        for s in universe.symbols
+        if universe.life(s).quote == "USDT" and not universe.life(s).delivery
+    }
+    volume = defaultdict(dict)  # date -> symbol -> (quote volume, trades)
+    for row in universe.volume_truth(start - timedelta(days=30), end):
+        if row["symbol"] in cohort_symbols:
+            volume[row["date"]][row["symbol"]] = (float(row["bar"].quote_volume), row["bar"].count)
+    available = {
+        (r["symbol"], r["date"])
+        for r in universe.availability_truth(start - timedelta(days=29), end)
+        if r["available"]
+    }
+    ranks = {day: _dense_ranks(day_volume) for day, day_volume in volume.items()}
+    rows = []
+    day = start
+    while day <= end:
+        day_volume = volume.get(day, {})
+        total = sum(q for q, _ in day_volume.values())
+        ordered = sorted(day_volume.items(), key=lambda kv: -kv[1][0])
+        size = len(day_volume)
+        for symbol, (quote, trades) in day_volume.items():
+            rank = ranks[day][symbol]
+            standard = 1 + sum(1 for _, (q, _) in ordered if q > quote)
+            recent = [day - timedelta(days=k) for k in range(30)]
+            row = {
+                "date": day, "symbol": symbol, "rank": rank, "quote_volume_usdt": quote,
+                "trade_count": trades,
+                "percentile": 0.0 if size == 1 else (standard - 1) / (size - 1) * 100,
+                "market_share_pct": quote * 100 / total if total else None,
+                "days_available": sum((symbol, d) in available for d in recent),
+            }  # fmt: skip
+            for n in (1, 7, 14, 30):
+                before = ranks.get(day - timedelta(days=n), {}).get(symbol)
+                row[f"rank_change_{n}d"] = None if before is None else rank - before
+            rows.append(row)
+        day += timedelta(days=1)
+    return rows
+
+
+def _dense_ranks(day_volume: dict[str, tuple[float, int]]) -> dict[str, int]:
+    distinct = sorted({q for q, _ in day_volume.values()}, reverse=True)
+    position = {q: i + 1 for i, q in enumerate(distinct)}
+    return {symbol: position[q] for symbol, (q, _) in day_volume.items()}

@@ -1,0 +1,132 @@
+"""release_artifact: verifiable files with the original names and columns, swapped in whole."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from bfa_assets.release.build import FILES, build_release
+from bfa_assets.resources import ReleaseResource
+from bfa_assets_tests.conftest import pipeline_resources
+from bfa_assets_tests.pipeline import materialize, metadata
+from bfa_assets_tests.release.fake_github import serve_fake_github
+
+VIEW_COLUMNS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "url",
+                "status_code", "probe_timestamp", "quote_volume_usdt", "trade_count", "volume_base",
+                "taker_buy_volume_base", "taker_buy_quote_volume_usdt", "open_price", "high_price",
+                "low_price", "close_price"]  # fmt: skip
+PARQUET_COLUMNS = ["date", "symbol", "rank", "quote_volume_usdt", "trade_count", "rank_change_1d",
+                   "rank_change_7d", "rank_change_14d", "rank_change_30d", "percentile",
+                   "market_share_pct", "days_available", "generation_timestamp"]  # fmt: skip
+TABLES = ["daily_availability", "daily_volume", "probe_log", "symbols", "volume_files",
+          "volume_rankings"]  # fmt: skip
+
+
+def counts(path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+
+
+def test_every_file_is_there_and_sha256sums_verifies(released):
+    folder = released.release_dir
+    assert folder.is_symlink() and sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    sums = dict(
+        reversed(line.split("  ")) for line in (folder / "SHA256SUMS").read_text().splitlines()
+    )
+    assert sorted(sums) == sorted(set(FILES) - {"SHA256SUMS"})
+    for name, digest in sums.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_gz_round_trips_to_the_database(released):
+    folder = released.release_dir
+    assert (
+        gzip.decompress((folder / "availability.duckdb.gz").read_bytes())
+        == (folder / "availability.duckdb").read_bytes()
+    )
+
+
+def test_the_database_holds_every_table_and_the_17_column_view(released):
+    path = released.release_dir / "availability.duckdb"
+    assert counts(path) == counts(released.db_path)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        view = conn.sql("SELECT * FROM availability_with_volume")
+        assert view.columns == VIEW_COLUMNS
+        rows = conn.execute(
+            "SELECT count(*), count(*) FILTER (status_code = 200 AND available), "
+            "count(quote_volume_usdt) FROM availability_with_volume"
+        ).fetchall()[0]
+    with duckdb.connect(str(released.db_path), read_only=True) as conn:
+        working = (
+            conn.execute(
+                "SELECT count(*), count(*) FILTER (available) FROM daily_availability"
+            ).fetchall()[0]
+            + conn.execute("SELECT count(*) FROM daily_volume").fetchall()[0]
+        )
+    assert rows == working
+
+
+def test_the_parquet_file_has_the_13_original_columns_in_order(released):
+    table = pq.read_table(released.release_dir / "volume-rankings-timeseries.parquet")
+    assert table.column_names == PARQUET_COLUMNS
+    assert table.num_rows == counts(released.db_path)["volume_rankings"]
+    metadata_ = pq.ParquetFile(released.release_dir / "volume-rankings-timeseries.parquet").metadata
+    assert metadata_.row_group(0).column(0).compression == "SNAPPY"
+    first = table.slice(0, 3).to_pylist()
+    assert [r["rank"] for r in first] == [1, 2, 3] and first[0]["date"] == first[2]["date"]
+
+
+def test_stats_and_notes_tell_the_truth(released):
+    stats = json.loads((released.release_dir / "stats.json").read_text())
+    assert stats["table_rows"] == counts(released.db_path)
+    assert (stats["first_date"], stats["latest_date"]) == ("2022-07-01", "2022-10-08")
+    assert stats["available_rows"] + stats["unavailable_rows"] == stats["availability_rows"] == 1181
+    notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
+    assert "# bfa release 2022-10-08" in notes and "| available rows | 1030 |" in notes
+
+
+def test_a_new_release_swaps_in_whole_and_a_failed_one_leaves_the_old(released, tmp_path):
+    working = tmp_path / "copy.duckdb"
+    working.write_bytes(released.db_path.read_bytes())
+    target = tmp_path / "release"
+    with duckdb.connect(str(working)) as conn:
+        first = build_release(conn, target, datetime(2022, 10, 9, tzinfo=UTC))
+        second = build_release(conn, target, datetime(2022, 10, 10, tzinfo=UTC))
+        third = build_release(conn, target, datetime(2022, 10, 11, tzinfo=UTC))
+        assert target.resolve() == third.path
+        assert not first.path.exists() and second.path.exists()  # one previous release kept
+        conn.execute("DROP TABLE volume_rankings")
+        with pytest.raises(duckdb.Error):
+            build_release(conn, target, datetime(2022, 10, 12, tzinfo=UTC))
+    assert target.resolve() == third.path
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in third.path.parent.iterdir()) == sorted(
+        [second.path.name, third.path.name]
+    )
+
+
+def test_the_release_is_published_to_github_when_configured(sim, tmp_path):
+    token = "ghp_secret_for_tests_only"
+    with serve_fake_github(token=token, repos={"acme/bfa"}) as github:
+        resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+        resources["release"] = ReleaseResource(
+            release_dir=str(tmp_path / "release"),
+            github_repo="acme/bfa",
+            github_token=token,
+            github_api_url=github.api_url,
+        )
+        materialize(["futures_symbols"], resources)
+        result = materialize(["release_artifact"], resources)
+        release = github.release("acme/bfa", "latest")
+        assert sorted(a.name for a in release.assets) == sorted(FILES)
+        for asset in release.assets:
+            assert asset.data == (tmp_path / "release" / asset.name).read_bytes()
+    meta = metadata(result, "release_artifact")
+    assert meta["github_release"].startswith("https://github.example/")
+    assert token not in json.dumps({k: str(v) for k, v in meta.items()})
