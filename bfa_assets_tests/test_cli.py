@@ -116,3 +116,21 @@ def test_the_console_script_reads_the_release_named_by_the_environment(released)
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["rank"] == 1
+
+
+@pytest.mark.parametrize(("args", "header"), [
+    (["snapshot", "2022-09-05"], "symbol"), (["timeline", "ETHUSDT"], "date"),
+    (["range", "2022-08-15", "2022-08-25"], "symbol"), (["new-listings", "2022-09-20"], "symbol"),
+    (["delistings", "2022-07-31"], "symbol"), (["top", "2022-09-05", "-n", "5"], "rank"),
+])  # fmt: skip
+def test_every_sub_command_prints_a_table_with_the_same_rows_as_its_json(
+    capsys, released, args, header
+):
+    rows = as_json(capsys, released, *args)
+    code, text, _ = bfa(capsys, released, *args)
+    lines = text.splitlines()
+    assert code == 0 and rows and lines[0].split()[0] == header
+    assert lines[-1] == f"({len(rows)} rows)" and len(lines) == len(rows) + 2
+    assert all(
+        str(next(iter(row.values()))) in line for row, line in zip(rows, lines[1:], strict=False)
+    )
