@@ -19,6 +19,12 @@ class ExchangeInfoUnavailable(Exception):
     """exchangeInfo could not be read (geo-block, outage, garbage); the message says which."""
 
 
+@dataclass(frozen=True)
+class ExchangeInfo:
+    server_time: datetime
+    symbols: list[ExchangeSymbol]
+
+
 @dataclass(frozen=True, slots=True)
 class ExchangeSymbol:
     symbol: str
@@ -28,11 +34,11 @@ class ExchangeSymbol:
     onboard_date: datetime | None
 
 
-def _parse(response: httpx.Response) -> list[ExchangeSymbol]:
+def _parse(response: httpx.Response) -> ExchangeInfo:
     try:
         payload = response.json()
-        entries = payload["symbols"]
-        return [_symbol(entry) for entry in entries]
+        server_time = datetime.fromtimestamp(int(payload["serverTime"]) / 1000, UTC)
+        return ExchangeInfo(server_time, [_symbol(entry) for entry in payload["symbols"]])
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BadResponse(f"exchangeInfo is not JSON: {response.text[:80]!r}") from error
     except (KeyError, TypeError, ValueError) as error:
@@ -50,12 +56,20 @@ def _symbol(entry: dict) -> ExchangeSymbol:
     )
 
 
-async def fetch_exchange_info(http: HttpClient) -> list[ExchangeSymbol]:
+async def fetch_exchange_info(http: HttpClient) -> ExchangeInfo:
     try:
-        symbols = await http.get("fapi/v1/exchangeInfo", _parse)
+        info = await http.get("fapi/v1/exchangeInfo", _parse)
     except HTTPFailure as error:
         reason = "geo-blocked (HTTP 451)" if error.status == 451 else str(error)
         raise ExchangeInfoUnavailable(reason) from error
-    if symbols is None:
+    if info is None:
         raise ExchangeInfoUnavailable("exchangeInfo answered 404")
-    return symbols
+    return info
+
+
+async def try_exchange_info(http: HttpClient) -> tuple[ExchangeInfo | None, str | None]:
+    """exchangeInfo, or None and the reason it could not be read."""
+    try:
+        return await fetch_exchange_info(http), None
+    except ExchangeInfoUnavailable as error:
+        return None, str(error)

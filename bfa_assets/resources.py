@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from bfa_assets.exchange import ExchangeInfo, try_exchange_info
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
 from bfa_assets.vision.http import HttpClient, RetryPolicy
@@ -41,6 +43,15 @@ class VisionResource(dg.ConfigurableResource):
 
     def fapi_client(self) -> HttpClient:
         return HttpClient(self.fapi_url, concurrency=2, retry=self._retry(), name="fapi")
+
+    def exchange_info(self) -> tuple[ExchangeInfo | None, str | None]:
+        """exchangeInfo, or None and why it could not be read (e.g. a 451 geo-block)."""
+
+        async def fetch() -> tuple[ExchangeInfo | None, str | None]:
+            async with self.fapi_client() as fapi:
+                return await try_exchange_info(fapi)
+
+        return asyncio.run(fetch())
 
 
 class ReleaseResource(dg.ConfigurableResource):

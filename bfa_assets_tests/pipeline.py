@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from bfa_assets.checks import CHECKS
 from bfa_assets.definitions import ASSETS
 
 AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
@@ -38,6 +39,15 @@ def materialize(
         run_config=run_config,
         raise_on_error=raise_on_error,
     )
+
+
+def run_checks(resources: dict, *names: str) -> dict[str, dg.AssetCheckEvaluation]:
+    """Run the named asset checks on their own; their evaluations by check name."""
+    chosen = [c for c in CHECKS if c.check_key.name in names]
+    result = dg.materialize(
+        [*ASSETS, *CHECKS], selection=dg.AssetSelection.checks(*chosen), resources=resources
+    )
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
 def query(db_path: Path, sql: str, params: dict | None = None) -> pl.DataFrame:

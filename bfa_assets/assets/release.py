@@ -7,12 +7,13 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from bfa_assets import quality
 from bfa_assets.assets import DUCKDB_POOL, OWNERS
 from bfa_assets.assets.rankings import volume_rankings
 from bfa_assets.metadata import markdown_table
 from bfa_assets.release.build import build_release
 from bfa_assets.release.github import publish_release
-from bfa_assets.resources import ReleaseResource, Warehouse
+from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
 
 
 @dg.asset(
@@ -23,21 +24,27 @@ from bfa_assets.resources import ReleaseResource, Warehouse
     pool=DUCKDB_POOL,
 )
 def release_artifact(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, release: ReleaseResource
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    release: ReleaseResource,
+    vision: VisionResource,
 ) -> dg.MaterializeResult:
     """`availability.duckdb` (+ `.gz`), `volume-rankings-timeseries.parquet`, `stats.json`,
     `RELEASE_NOTES.md` and `SHA256SUMS` in BFA_RELEASE_DIR.
 
     The database is a compact copy of every table plus the view `availability_with_volume`
     under the original tool's 17 column names; the Parquet file has its 13 columns in its
-    order. The folder is built aside and swapped in atomically, so readers never see half a
+    order. RELEASE_NOTES.md records the data-quality findings. The folder is built aside and
+    swapped in atomically, so readers never see half a
     release. With BFA_GITHUB_REPO and GITHUB_TOKEN set, the files also go to the `latest`
     GitHub release.
     """
     started = time.monotonic()
     release_dir = Path(release.release_dir)
+    exchange, problem = vision.exchange_info()
     with warehouse.get_connection() as conn:
-        built = build_release(conn, release_dir, datetime.now(UTC))
+        findings = quality.data_findings(conn, exchange, problem)
+        built = build_release(conn, release_dir, datetime.now(UTC), findings)
     context.log.info(f"release of {built.stats['latest_date']} written to {built.path}")
     published = "not configured (set BFA_GITHUB_REPO and GITHUB_TOKEN)"
     target = release.github_target()
@@ -60,6 +67,7 @@ def release_artifact(
         "ranking_rows": built.stats["table_rows"]["volume_rankings"],
         "files": dg.MetadataValue.md(markdown_table(files)),
         "database_bytes": built.files["availability.duckdb"][0],
+        "checks_failed": sum(not f.passed for f in findings),
         "github_release": published,
         "duration_s": round(time.monotonic() - started, 2),
     })  # fmt: skip

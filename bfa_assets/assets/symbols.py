@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from bfa_assets.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.exchange import ExchangeInfoUnavailable, ExchangeSymbol, fetch_exchange_info
+from bfa_assets.exchange import ExchangeInfo, try_exchange_info
 from bfa_assets.metadata import bullet_list
 from bfa_assets.partitions import single_run
 from bfa_assets.resources import VisionResource, Warehouse
@@ -20,7 +20,7 @@ from bfa_assets.vision.discovery import Discovery, discover_symbols, first_1m_da
 class _Found:
     discovery: Discovery
     first_days: dict[str, date | None]
-    exchange: list[ExchangeSymbol] | None
+    exchange: ExchangeInfo | None
     exchange_problem: str | None
     stats: dict[str, int] = field(default_factory=dict)
 
@@ -30,10 +30,7 @@ async def _discover(vision: VisionResource, known: set[str], unresolved: list[st
         discovery = await discover_symbols(http)
         todo = [s for s in discovery.symbols if s not in known] + unresolved
         first_days = await first_1m_days(http, todo)
-        try:
-            exchange, problem = await fetch_exchange_info(fapi), None
-        except ExchangeInfoUnavailable as error:
-            exchange, problem = None, str(error)
+        exchange, problem = await try_exchange_info(fapi)
         return _Found(
             discovery,
             first_days,
@@ -68,7 +65,11 @@ def futures_symbols(
     new = sorted(s for s in found.discovery.symbols if s not in known)
     with warehouse.get_connection() as conn:
         symbol_store.record_discovery(
-            conn, found.discovery.symbols, found.first_days, seen_at, found.exchange
+            conn,
+            found.discovery.symbols,
+            found.first_days,
+            seen_at,
+            found.exchange.symbols if found.exchange else None,
         )
         total = len(symbol_store.known(conn))
     if found.discovery.rejected:
@@ -90,7 +91,8 @@ def futures_symbols(
                 bullet_list([f"`{k}`: {v}" for k, v in found.discovery.rejected.items()])
             ),
             "listing_pages": found.discovery.pages,
-            "exchange_info": found.exchange_problem or f"{len(found.exchange or [])} symbols",
+            "exchange_info": found.exchange_problem
+            or f"{len(found.exchange.symbols) if found.exchange else 0} symbols",
             **found.stats,
             "duration_s": round(time.monotonic() - started, 2),
         }

@@ -20,6 +20,7 @@ from bfa_assets.vision.volume import (
     Fetched,
     Plan,
     Source,
+    day_issues,
     fetch_all,
     plan_sources,
     unchanged,
@@ -90,9 +91,14 @@ def daily_volume(
     fetched = [r for r in results if isinstance(r, Fetched)]
     parsed = volume_rows(fetched)
     failures = [r for r in results if isinstance(r, Failed)] + parsed.failures
+    bar_days = {key: days for key, (_, days) in known.items()}
+    bar_days |= {
+        key: set(days) for key, days in parsed.files.select("source_key", "bar_days").iter_rows()
+    }
+    issues = day_issues(plan, failures, bar_days)
     with warehouse.get_connection() as conn:
         dropped = volume_store.write_window(
-            conn, parsed.rows, parsed.files, window.start, window.end, only
+            conn, parsed.rows, parsed.files, issues, window.start, window.end, only
         )
     for failure in failures:
         context.log.warning(f"not stored: {failure.source.key}: {failure.reason}")

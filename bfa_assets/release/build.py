@@ -18,10 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from bfa_assets.store.schema import migrate
+
+if TYPE_CHECKING:
+    from bfa_assets.quality import Finding
 
 DATABASE = "availability.duckdb"
 DATABASE_GZ = "availability.duckdb.gz"
@@ -63,14 +67,6 @@ FROM volume_rankings ORDER BY date, rank, symbol
 
 
 @dataclass(frozen=True)
-class CheckOutcome:
-    name: str
-    passed: bool
-    severity: str
-    summary: str
-
-
-@dataclass(frozen=True)
 class Release:
     path: Path  # the folder the release path now points to
     stats: dict
@@ -81,7 +77,7 @@ def build_release(
     conn: duckdb.DuckDBPyConnection,
     release_dir: Path,
     generated_at: datetime,
-    checks: Sequence[CheckOutcome] = (),
+    checks: Sequence[Finding] = (),
 ) -> Release:
     """Write every release file from the working database `conn`, then swap the release in."""
     versions = release_dir.parent / f".{release_dir.name}.versions"
@@ -95,6 +91,9 @@ def build_release(
             {"path": str(stage / PARQUET)},
         )
         stats = release_stats(conn, generated_at)
+        stats["checks"] = {
+            c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
+        }
         (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
         (stage / NOTES).write_text(release_notes(stats, checks))
         _write_sums(stage)
@@ -126,6 +125,10 @@ def _copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
         conn.execute("DETACH release_copy")
 
 
+def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
+
+
 def _gzip(source: Path, target: Path) -> None:
     with source.open("rb") as raw, gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as packed:
         shutil.copyfileobj(raw, packed, length=1 << 20)
@@ -153,7 +156,7 @@ def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> di
         FROM daily_availability
     """).fetchall()[0]
     kinds = dict(conn.execute("SELECT kind, count(*) FROM symbols GROUP BY kind").fetchall())
-    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
+    counts = table_counts(conn)
     (ranked_latest,) = conn.execute("SELECT max(date) FROM volume_rankings").fetchall()[0]
     return {
         "generated_at": generated_at.isoformat(),
@@ -170,7 +173,7 @@ def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> di
     }
 
 
-def release_notes(stats: dict, checks: Sequence[CheckOutcome]) -> str:
+def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
     lines = [
         f"# bfa release {stats['latest_date']}",
         "",

@@ -93,6 +93,18 @@ MIGRATIONS: list[str] = [
         fetched_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # 5: why an available day has no volume row, as of the latest volume run over it
+    """
+    CREATE TABLE volume_issues (
+        date DATE NOT NULL,
+        symbol VARCHAR NOT NULL,
+        issue VARCHAR NOT NULL,               -- no_1d_file | no_bar_in_file | file_failed
+        source_key VARCHAR,
+        detail VARCHAR,
+        checked_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, symbol)
+    );
+    """,
 ]
 
 

@@ -58,6 +58,7 @@ def write_window(
     conn: duckdb.DuckDBPyConnection,
     rows: pl.DataFrame,
     files: pl.DataFrame,
+    issues: pl.DataFrame,
     start: date,
     end: date,
     symbols: Sequence[str] | None = None,
@@ -66,7 +67,8 @@ def write_window(
 
     Rows whose source did not change (and so was not fetched) stay as they are, and so does a
     row whose new file failed verification: a bad re-upload does not erase a verified bar.
-    `files` records every file read, so an unchanged one is not fetched again.
+    `files` records every file read, so an unchanged one is not fetched again; `issues` replaces
+    the window's record of why available days have no row.
     Returns the number of rows deleted for days that are no longer available.
     """
     with transaction(conn):
@@ -85,6 +87,9 @@ def write_window(
         conn.execute("INSERT INTO daily_volume BY NAME SELECT * FROM fresh")
         conn.register("files", files)
         conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
-        conn.unregister("fresh")
-        conn.unregister("files")
+        conn.execute(f"DELETE FROM volume_issues WHERE {_FILTER}", params)  # noqa: S608
+        conn.register("issues", issues)
+        conn.execute("INSERT INTO volume_issues BY NAME SELECT *, now() AS checked_at FROM issues")
+        for name in ("fresh", "files", "issues"):
+            conn.unregister(name)
     return gone

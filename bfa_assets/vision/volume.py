@@ -247,3 +247,36 @@ def unchanged(
     return all(
         stored.get((source.symbol, d)) == (source.key, etag) for d in source.days if d in bar_days
     )
+
+
+ISSUE_COLUMNS = {"date": pl.Date, "symbol": pl.String, "issue": pl.String,
+                 "source_key": pl.String, "detail": pl.String}  # fmt: skip
+
+
+def day_issues(
+    plan: Plan, failures: Sequence[Failed], bar_days: dict[str, set[date]]
+) -> pl.DataFrame:
+    """Why each needed day without a fresh row has none: no file, no bar in it, or a bad file.
+
+    `bar_days` gives the days with a bar of every good file, fetched now or before.
+    """
+    rows = [
+        (d, symbol, "no_1d_file", None, None)
+        for symbol, days in plan.days_without_file.items()
+        for d in days
+    ]
+    failed = {f.source.key: f.reason for f in failures}
+    for source in plan.sources:
+        if source.key in failed:
+            rows += [
+                (d, source.symbol, "file_failed", source.key, failed[source.key])
+                for d in source.days
+            ]
+        else:
+            have = bar_days.get(source.key, set())
+            rows += [
+                (d, source.symbol, "no_bar_in_file", source.key, None)
+                for d in source.days
+                if d not in have
+            ]
+    return pl.DataFrame(rows, schema=ISSUE_COLUMNS, orient="row")

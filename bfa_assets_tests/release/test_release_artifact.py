@@ -89,6 +89,17 @@ def test_stats_and_notes_tell_the_truth(released):
     assert stats["available_rows"] + stats["unavailable_rows"] == stats["availability_rows"] == 1181
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
     assert "# bfa release 2022-10-08" in notes and "| available rows | 1030 |" in notes
+    assert (
+        "| continuity | passed | ERROR | 100 days probed, 2022-07-01..2022-10-08, no gap |" in notes
+    )
+    assert (
+        "| volume_coverage | FAILED | WARN | 2 available days with a 1d file have no volume row |"
+        in notes
+    )
+    assert (
+        stats["checks"]["volume_coverage"] == "FAILED (WARN)"
+        and stats["checks"]["ranking_sanity"] == "passed"
+    )
 
 
 def test_a_new_release_swaps_in_whole_and_a_failed_one_leaves_the_old(released, tmp_path):

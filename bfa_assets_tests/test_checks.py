@@ -1,0 +1,181 @@
+"""Asset checks pass on clean data and fail, with the right severity and the offenders listed,
+on data that has exactly their defect."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bfa_assets_tests.conftest import pipeline_resources
+from bfa_assets_tests.pipeline import materialize, run_checks
+from bfa_assets_tests.vision_sim import FaultPlan, SimServer, SymbolLife, Universe, build
+from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_NOW, TINY_QUIRKS, TINY_START
+
+ALL = ["continuity", "completeness", "exchange_info_cross_check", "volume_sanity",
+       "volume_coverage", "ranking_sanity", "release_integrity"]  # fmt: skip
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+
+
+def clean_tiny() -> Universe:
+    """tiny without its two persistently broken 1d files."""
+    tiny = build("tiny")
+    lives = [
+        dataclasses.replace(tiny.life(s), corrupt_1d=frozenset(), bad_checksum_1d=frozenset())
+        for s in tiny.symbols
+    ]
+    return Universe(lives, now=TINY_NOW, name="clean", exchange_only=tiny.exchange_only)
+
+
+def load(resources, start=TINY_START, end=TINY_END, release=True):
+    materialize(["futures_symbols"], resources)
+    for asset in ("daily_availability", "daily_volume", "volume_rankings"):
+        materialize([asset], resources, start, end)
+    if release:
+        materialize(["release_artifact"], resources)
+
+
+def details(evaluation) -> str:
+    return evaluation.metadata["details"].value
+
+
+def test_every_check_passes_on_a_clean_history(tmp_path):
+    with SimServer(clean_tiny()) as sim:
+        resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+        load(resources)
+        results = run_checks(resources, *ALL)
+    assert sorted(results) == sorted(ALL)
+    assert {name: r.passed for name, r in results.items()} == dict.fromkeys(ALL, True)
+    assert results["exchange_info_cross_check"].metadata["jaccard"].value == 1.0
+
+
+def test_continuity_lists_the_days_never_probed(resources):
+    materialize(["futures_symbols"], resources)
+    materialize(["daily_availability"], resources, date(2022, 7, 1), date(2022, 7, 10))
+    materialize(["daily_availability"], resources, date(2022, 7, 20), date(2022, 7, 31))
+    result = run_checks(resources, "continuity")["continuity"]
+    assert not result.passed and result.severity == ERROR
+    assert result.metadata["days_missing"].value == 9
+    assert details(result) == "- 2022-07-11..2022-07-19 (9 days)"
+
+
+def test_completeness_warns_of_a_collapse_and_forgives_the_newest_day(tmp_path):
+    crash, newest = date(2022, 9, 10), date(2022, 9, 30)
+    lives = [SymbolLife(f"S{i}USDT", date(2022, 8, 1),
+                        gaps=frozenset({crash}) if i < 5 else frozenset(),
+                        late={newest: 3} if i < 4 else {}) for i in range(10)]  # fmt: skip
+    with SimServer(Universe(lives, now=datetime(2022, 10, 1, 10, tzinfo=UTC))) as sim:
+        resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+        materialize(["futures_symbols"], resources)
+        materialize(["daily_availability"], resources, date(2022, 8, 1), newest)
+        result = run_checks(resources, "completeness")["completeness"]
+    assert not result.passed and result.severity == WARN
+    assert details(result).splitlines() == [
+        "- 2022-09-10: 5 available, usual 10",
+        "- 2022-09-30: 6 available, usual 10 (newest day, may still be publishing)",
+    ]
+    assert result.metadata["days_pending"].value == 1
+
+
+def test_the_exchange_cross_check_lists_both_differences(tmp_path):
+    tiny = build("tiny")
+    lives = [dataclasses.replace(tiny.life(s), exchange_status="SETTLING") if s == "XRPUSDT"
+             else tiny.life(s) for s in tiny.symbols]  # fmt: skip
+    trading = {**tiny.exchange_only[0], "status": "TRADING", "onboardDate": 1640995200000}
+    extra = [{**trading, "symbol": name} for name in ("GHOSTUSDT", "PHANTOMUSDT")]
+    with SimServer(Universe(lives, now=TINY_NOW, exchange_only=extra)) as sim:
+        resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+        load(resources, date(2022, 10, 1), TINY_END, release=False)
+        result = run_checks(resources, "exchange_info_cross_check")["exchange_info_cross_check"]
+    assert not result.passed and result.severity == WARN
+    assert result.metadata["jaccard"].value == round(6 / 9, 4)
+    assert details(result).splitlines() == [
+        "- trading on the exchange, no file on Vision: GHOSTUSDT",
+        "- trading on the exchange, no file on Vision: PHANTOMUSDT",
+        "- file on Vision, not trading on the exchange: XRPUSDT",
+    ]
+
+
+def test_a_geo_blocked_cross_check_is_skipped_not_failed(sim, resources):
+    load(resources, date(2022, 10, 1), TINY_END, release=False)
+    sim.set_faults(FaultPlan.parse("451=1@/fapi/"))
+    result = run_checks(resources, "exchange_info_cross_check")["exchange_info_cross_check"]
+    assert result.passed and result.metadata["skipped"].value == "yes"
+    assert result.description == "skipped: exchangeInfo unavailable (geo-blocked (HTTP 451))"
+
+
+def test_volume_coverage_names_the_days_whose_file_failed(resources):
+    load(resources, release=False)
+    result = run_checks(resources, "volume_coverage")["volume_coverage"]
+    assert not result.passed and result.severity == WARN
+    lines = details(result).splitlines()
+    (corrupt_symbol, corrupt_day), (bad_symbol, bad_day) = (
+        TINY_QUIRKS["corrupt_zip"],
+        TINY_QUIRKS["bad_checksum"],
+    )
+    assert lines[0].startswith(f"- {corrupt_day} {corrupt_symbol}: file_failed: zip does not open")
+    assert lines[1].startswith(f"- {bad_day} {bad_symbol}: file_failed: SHA-256")
+    assert len(lines) == 2  # days without any 1d file (BTCUSDT before 2022-07-15) are excused
+
+
+@pytest.mark.parametrize(("change", "symbol", "day", "expected"), [
+    ("low_price = high_price + 1", "ETHUSDT", "2022-09-01", "OHLC outside [low, high]"),
+    ("trade_count = -1", "XRPUSDT", "2022-09-02", "negative value"),
+    ("taker_buy_volume_base = volume_base * 2", "BTCUSDT", "2022-09-03", "taker-buy above total"),
+])  # fmt: skip
+def test_volume_sanity_lists_impossible_bars(sim, tmp_path, change, symbol, day, expected):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    load(resources, date(2022, 9, 1), date(2022, 9, 5), release=False)
+    with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
+        conn.execute(
+            f"UPDATE daily_volume SET {change} WHERE symbol = ? AND date = ?", [symbol, day]
+        )
+    result = run_checks(resources, "volume_sanity")["volume_sanity"]
+    assert not result.passed and result.severity == ERROR
+    assert details(result) == f"- {day} {symbol}: {expected}"
+
+
+def test_ranking_sanity_lists_gaps_in_ranks_bad_shares_and_outsiders(sim, tmp_path):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    load(resources, date(2022, 9, 1), date(2022, 9, 5), release=False)
+    with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
+        conn.execute(
+            "UPDATE volume_rankings SET rank = rank + 1 WHERE date = '2022-09-02' AND rank > 2"
+        )
+        conn.execute(
+            "UPDATE volume_rankings SET market_share_pct = 50 "
+            "WHERE date = '2022-09-03' AND rank = 1"
+        )
+        conn.execute(
+            "INSERT INTO volume_rankings SELECT date, 'ETHUSDC', 99, 1, 1, NULL, NULL, NULL, NULL, "
+            "0, NULL, 1, now() FROM volume_rankings WHERE date = '2022-09-04' LIMIT 1"
+        )
+    result = run_checks(resources, "ranking_sanity")["ranking_sanity"]
+    assert not result.passed and result.severity == ERROR
+    lines = details(result).splitlines()
+    assert lines[0].startswith("- 2022-09-02: ranks 1..") and "(not dense from 1)" in lines[0]
+    assert lines[1].startswith("- 2022-09-04: ranks 1..99")  # the outsider breaks density too
+    assert lines[2].startswith("- 2022-09-03: market shares sum to")
+    assert lines[3:] == ["- ETHUSDC is ranked but is perpetual / USDC"]
+
+
+def test_release_integrity_catches_a_tampered_release(sim, tmp_path):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    load(resources, date(2022, 9, 1), date(2022, 9, 3))
+    release = tmp_path / "release"
+    with (release / "stats.json").open("a") as handle:
+        handle.write(" ")
+    (release / "availability.duckdb.gz").write_bytes(b"not gzip")
+    with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
+        conn.execute("DELETE FROM probe_log WHERE date = '2022-09-01'")
+    result = run_checks(resources, "release_integrity")["release_integrity"]
+    assert not result.passed and result.severity == ERROR
+    assert details(result).splitlines() == [
+        "- availability.duckdb.gz: SHA-256 does not match SHA256SUMS",
+        "- stats.json: SHA-256 does not match SHA256SUMS",
+        "- availability.duckdb.gz: does not decompress to availability.duckdb",
+        "- probe_log: 3 rows released, 2 in the working db",
+    ]
