@@ -7,6 +7,7 @@ from bfa_assets.assets.rankings import volume_rankings
 from bfa_assets.assets.release import release_artifact
 from bfa_assets.assets.symbols import futures_symbols
 from bfa_assets.assets.volume import daily_volume
+from bfa_assets.automation import SENSORS
 from bfa_assets.checks import CHECKS
 from bfa_assets.resources import build_resources
 
@@ -15,6 +16,7 @@ ASSETS = [futures_symbols, daily_availability, daily_volume, volume_rankings, re
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=CHECKS,
+    sensors=SENSORS,
     resources=build_resources(),
     executor=dg.in_process_executor,  # steps of a run share one DuckDB file: never in parallel
 )

@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -13,9 +14,11 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from bfa_assets.exchange import ExchangeInfo, try_exchange_info
+from bfa_assets.notify import PUSHOVER_URL, send_pushover
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
 from bfa_assets.vision.http import HttpClient, RetryPolicy
+from bfa_assets.vision.publication import day_published
 
 DEFAULT_VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.vision"
 DEFAULT_FAPI_URL = "https://fapi.binance.com"
@@ -53,6 +56,15 @@ class VisionResource(dg.ConfigurableResource):
 
         return asyncio.run(fetch())
 
+    def day_published(self, day: date, symbols: list[str]) -> bool:
+        """Whether Vision has the 1m files of `day` for at least half of `symbols`."""
+
+        async def probe() -> bool:
+            async with self.vision_client() as http:
+                return await day_published(http, symbols, day)
+
+        return asyncio.run(probe())
+
 
 class ReleaseResource(dg.ConfigurableResource):
     """Where releases go, and (when both are set) the GitHub repository to publish them to."""
@@ -66,6 +78,26 @@ class ReleaseResource(dg.ConfigurableResource):
         if not (self.github_repo and self.github_token):
             return None
         return GitHubTarget(self.github_repo, self.github_token, self.github_api_url)
+
+
+class AutomationResource(dg.ConfigurableResource):
+    """How the sensors keep the data current, and where run outcomes are pushed."""
+
+    lookback_days: int = 20  # every daily run re-checks this many days: Vision publishes late
+    fallback_hour: int = 12  # UTC hour to run anyway when yesterday's files are still missing
+    probe_symbols: list[str] = ["BTCUSDT", "ETHUSDT", "XRPUSDT"]  # noqa: RUF012 - pydantic copies
+    pushover_token: str | None = None
+    pushover_user: str | None = None
+    pushover_url: str = PUSHOVER_URL
+    notify_success: bool = False
+
+    def pushover(self, title: str, message: str) -> bool:
+        """Send when configured; never raises (a failed notification must not fail anything)."""
+        if not (self.pushover_token and self.pushover_user):
+            return False
+        return send_pushover(
+            self.pushover_token, self.pushover_user, title, message, url=self.pushover_url
+        )
 
 
 class Warehouse(DuckDBResource):
@@ -101,5 +133,14 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             github_repo=_setting("BFA_GITHUB_REPO", None),
             github_token=_setting("GITHUB_TOKEN", None),  # an EnvVar: the UI shows its name only
             github_api_url=_setting("BFA_GITHUB_API_URL", DEFAULT_API_URL),
+        ),
+        "automation": AutomationResource(
+            lookback_days=_int_setting("BFA_LOOKBACK_DAYS", 20),
+            fallback_hour=_int_setting("BFA_FALLBACK_HOUR", 12),
+            probe_symbols=os.environ.get("BFA_PROBE_SYMBOLS", "BTCUSDT,ETHUSDT,XRPUSDT").split(","),
+            pushover_token=_setting("PUSHOVER_TOKEN", None),
+            pushover_user=_setting("PUSHOVER_USER", None),
+            pushover_url=_setting("BFA_PUSHOVER_URL", PUSHOVER_URL),
+            notify_success=os.environ.get("BFA_NOTIFY_SUCCESS", "") in ("1", "true", "yes"),
         ),
     }

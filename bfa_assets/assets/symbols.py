@@ -87,6 +87,10 @@ def futures_symbols(
             "symbols_known": total,
             "new_symbols": len(new),
             "new_symbol_names": dg.MetadataValue.md(bullet_list(new)),
+            # read by the new-symbol back-fill sensor (the working database may be locked)
+            "new_symbols_first_days": dg.MetadataValue.json(
+                {s: str(d) if (d := found.first_days.get(s)) else None for s in new}
+            ),
             "rejected_folders": dg.MetadataValue.md(
                 bullet_list([f"`{k}`: {v}" for k, v in found.discovery.rejected.items()])
             ),

@@ -10,9 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import socket
 import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
+from bfa_assets_tests.asgi_server import BackgroundServer
 
 Reply = tuple[int, Any]  # status, JSON payload (None = no body)
 Answer = tuple[int, Any, dict[str, str]]  # status, JSON payload, headers
@@ -252,24 +250,7 @@ async def _respond(send: Send, status: int, payload: Any, headers: dict[str, str
 @contextmanager
 def serve_fake_github(token: str, repos: set[str]) -> Iterator[FakeGitHub]:
     """Serve a FakeGitHub on a free port of 127.0.0.1 in a background thread, for the block."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    host, port = sock.getsockname()[:2]
-    fake = FakeGitHub(token, repos, f"http://{host}:{port}")
-    config = uvicorn.Config(
-        fake, lifespan="off", log_level="warning", access_log=False, server_header=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"fake-github:{port}"
-    )
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the fake GitHub failed to start")
-            time.sleep(0.01)
+    fake = FakeGitHub(token, repos, "")
+    with BackgroundServer(fake, name="fake-github", lifespan="off") as server:
+        fake.api_url = server.url
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
