@@ -12,7 +12,7 @@ PORT ?= 3000
 SIM_PORT ?= 9000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: help install dev demo test lint bench clean
+.PHONY: help install browser dev demo test lint bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,11 +37,14 @@ dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on 127.0.0.1:3
 demo: install  ## the same, offline, against the simulator (demo scenario) on 127.0.0.1
 	DAGSTER_HOME=$(CURDIR)/.dagster-demo scripts/demo.sh $(BIN) $(HOST) $(PORT) $(SIM_PORT)
 
+browser:  ## Debian's Chromium for the end-to-end UI test (nothing to do when it is there)
+	bash scripts/install-browser.sh
+
 lint: install  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint  ## install what is missing, lint, and run the whole test suite
+test: lint browser  ## install what is missing, lint, and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 clean:  ## remove environments, instance and data

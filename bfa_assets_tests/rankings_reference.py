@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+import polars as pl
+
 
 def expected_rankings(universe, start: date, end: date) -> list[dict]:
     cohort_symbols = {
@@ -58,3 +60,21 @@ def _dense_ranks(day_volume: dict[str, tuple[float, int]]) -> dict[str, int]:
     distinct = sorted({q for q, _ in day_volume.values()}, reverse=True)
     position = {q: i + 1 for i, q in enumerate(distinct)}
     return {symbol: position[q] for symbol, (q, _) in day_volume.items()}
+
+
+COLUMNS = ["date", "symbol", "rank", "quote_volume_usdt", "trade_count", "rank_change_1d",
+           "rank_change_7d", "rank_change_14d", "rank_change_30d", "percentile",
+           "market_share_pct", "days_available"]  # fmt: skip
+SCHEMA = {"date": pl.Date, "symbol": pl.String, "rank": pl.Int32, "quote_volume_usdt": pl.Float64,
+          "trade_count": pl.Int64, "rank_change_1d": pl.Int32, "rank_change_7d": pl.Int32,
+          "rank_change_14d": pl.Int32, "rank_change_30d": pl.Int32, "percentile": pl.Float64,
+          "market_share_pct": pl.Float64, "days_available": pl.Int32}  # fmt: skip
+
+
+def expected(universe, start: date, end: date) -> pl.DataFrame:
+    """expected_rankings as the table's columns and types, sorted like the table."""
+    return (
+        pl.DataFrame(expected_rankings(universe, start, end), schema=SCHEMA)
+        .select(COLUMNS)
+        .sort("date", "symbol")
+    )

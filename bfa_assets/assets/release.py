@@ -11,6 +11,7 @@ from bfa_assets import quality
 from bfa_assets.assets import DUCKDB_POOL, OWNERS
 from bfa_assets.assets.rankings import volume_rankings
 from bfa_assets.metadata import markdown_table
+from bfa_assets.partitions import single_run
 from bfa_assets.release.build import build_release
 from bfa_assets.release.github import publish_release
 from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
@@ -22,6 +23,7 @@ from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
     group_name="release",
     owners=OWNERS,
     pool=DUCKDB_POOL,
+    backfill_policy=single_run,  # lets one CLI run pair it with a partition range
 )
 def release_artifact(
     context: dg.AssetExecutionContext,

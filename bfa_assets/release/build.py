@@ -35,6 +35,7 @@ NOTES = "RELEASE_NOTES.md"
 SUMS = "SHA256SUMS"
 FILES = (DATABASE, DATABASE_GZ, PARQUET, STATS, NOTES, SUMS)
 KEEP_VERSIONS = 2
+PARTIAL = ".partial"
 
 # Copied tables and their sort order: by date, then symbol, so date filters skip most blocks.
 TABLES = {
@@ -81,7 +82,8 @@ def build_release(
 ) -> Release:
     """Write every release file from the working database `conn`, then swap the release in."""
     versions = release_dir.parent / f".{release_dir.name}.versions"
-    stage = versions / f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    name = f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    stage = versions / f"{name}{PARTIAL}"  # renamed once complete; a crash leaves only this
     stage.mkdir(parents=True)
     try:
         _copy_database(conn, stage / DATABASE)
@@ -100,10 +102,11 @@ def build_release(
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    _swap(release_dir, stage)
-    _prune(versions, keep=stage)
-    files = {name: ((stage / name).stat().st_size, sha256_file(stage / name)) for name in FILES}
-    return Release(stage, stats, files)
+    complete = stage.rename(versions / name)
+    _swap(release_dir, complete)
+    _prune(versions, keep=complete)
+    files = {f: ((complete / f).stat().st_size, sha256_file(complete / f)) for f in FILES}
+    return Release(complete, stats, files)
 
 
 def _copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
@@ -214,7 +217,10 @@ def _swap(release_dir: Path, stage: Path) -> None:
 
 
 def _prune(versions: Path, keep: Path) -> None:
-    """Keep the new release and the one before it (a reader may still hold its files)."""
+    """Keep the new release and the one before it (a reader may still hold its files); remove
+    older ones and whatever an interrupted build left half-written."""
+    for partial in versions.glob(f"*{PARTIAL}"):
+        shutil.rmtree(partial, ignore_errors=True)
     older = sorted((p for p in versions.iterdir() if p != keep), key=lambda p: p.stat().st_mtime)
     for stale in older[: max(0, len(older) - (KEEP_VERSIONS - 1))]:
         shutil.rmtree(stale, ignore_errors=True)

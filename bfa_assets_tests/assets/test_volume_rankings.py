@@ -9,28 +9,12 @@ from polars.testing import assert_frame_equal
 
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata, query
-from bfa_assets_tests.rankings_reference import expected_rankings
+from bfa_assets_tests.rankings_reference import COLUMNS, expected
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_QUIRKS, TINY_START
-
-COLUMNS = ["date", "symbol", "rank", "quote_volume_usdt", "trade_count", "rank_change_1d",
-           "rank_change_7d", "rank_change_14d", "rank_change_30d", "percentile",
-           "market_share_pct", "days_available"]  # fmt: skip
-SCHEMA = {"date": pl.Date, "symbol": pl.String, "rank": pl.Int32, "quote_volume_usdt": pl.Float64,
-          "trade_count": pl.Int64, "rank_change_1d": pl.Int32, "rank_change_7d": pl.Int32,
-          "rank_change_14d": pl.Int32, "rank_change_30d": pl.Int32, "percentile": pl.Float64,
-          "market_share_pct": pl.Float64, "days_available": pl.Int32}  # fmt: skip
 
 
 def rankings(db_path) -> pl.DataFrame:
     return query(db_path, f"SELECT {', '.join(COLUMNS)} FROM volume_rankings ORDER BY date, symbol")
-
-
-def expected(universe, start, end) -> pl.DataFrame:
-    return (
-        pl.DataFrame(expected_rankings(universe, start, end), schema=SCHEMA)
-        .select(COLUMNS)
-        .sort("date", "symbol")
-    )
 
 
 def load_all(resources, start=TINY_START, end=TINY_END):

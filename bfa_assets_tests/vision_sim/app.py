@@ -22,12 +22,22 @@ from email.utils import format_datetime
 from urllib.parse import parse_qsl, unquote_plus
 
 from bfa_assets_tests.vision_sim import bucket, content, fapi
-from bfa_assets_tests.vision_sim.faults import FaultPlan
+from bfa_assets_tests.vision_sim.faults import MALFORMED, FaultPlan
 from bfa_assets_tests.vision_sim.universe import BUCKET, Universe
 
 Send = Callable[[dict], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict]]
-_BODY_FAULTS = ("corrupt", "checksum", "truncate", "html", "loop", "badxml", "bomb")
+_BODY_FAULTS = (
+    "corrupt",
+    "checksum",
+    "truncate",
+    "html",
+    "loop",
+    "badxml",
+    "bomb",
+    "garbage",
+    *MALFORMED,
+)
 _ENTITY_BOMB = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
     + b"".join(
@@ -242,10 +252,26 @@ class SimApp:
             response.body = response.body[: len(response.body) // 2]
         elif fault == "bomb" and listing:
             response.body = _ENTITY_BOMB
+        elif fault == "garbage" and path.endswith(".CHECKSUM"):
+            response.body = b"this is not a checksum\n"
+        elif fault in MALFORMED and path.endswith((".zip", ".zip.CHECKSUM")):
+            self._malform(fault, path, response)
         else:
             return response
         self.faults.injected[fault] += 1
         return response
+
+    def _malform(self, kind: str, path: str, response: Response) -> None:
+        """Serve a malformed zip, and a CHECKSUM that matches it, as a broken upload would."""
+        key = path.split("/", 2)[2].removesuffix(".CHECKSUM")
+        original = self.universe.object_at(key)
+        broken = content.malformed_zip(original.body(), kind)
+        if path.endswith(".CHECKSUM"):
+            newline = response.body.endswith(b"\n")
+            response.body = content.checksum_text(broken, key.rsplit("/", 1)[1], newline)
+        else:
+            response.body = broken
+            response.headers["etag"] = f'"{hashlib.md5(broken).hexdigest()}"'
 
     # --- control -------------------------------------------------------------------------------
 

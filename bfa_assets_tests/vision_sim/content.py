@@ -214,3 +214,28 @@ def corrupt(data: bytes) -> bytes:
     """Damage the middle of a zip so that it no longer opens or fails its CRC."""
     middle = len(data) // 2
     return data[:middle] + bytes(b ^ 0x5A for b in data[middle : middle + 16]) + data[middle + 16 :]
+
+
+def malformed_zip(data: bytes, kind: str) -> bytes:
+    """A kline zip broken in one way a parser must catch (its CHECKSUM will match it)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (name,) = archive.namelist()
+        rows = archive.read(name).decode().splitlines()
+    body = [r for r in rows if not r.startswith("open_time")]
+    header = rows[: len(rows) - len(body)]
+    if kind == "zip0":
+        buf = io.BytesIO()
+        zipfile.ZipFile(buf, "w").close()
+        return buf.getvalue()
+    if kind == "csv11":
+        body = [r.rsplit(",", 1)[0] for r in body]
+    elif kind == "csvtext":
+        fields = body[0].split(",")
+        body[0] = ",".join([fields[0], "n/a", *fields[2:]])
+    payload = ("\n".join(header + body) + "\n").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_DATE), payload)
+        if kind == "zip2":
+            archive.writestr(zipfile.ZipInfo("README.txt", date_time=_ZIP_DATE), b"extra member")
+    return buf.getvalue()

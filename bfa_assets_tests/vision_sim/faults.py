@@ -28,7 +28,13 @@ KINDS = {
     "loop": "a listing page that claims truncation but repeats the request's marker",
     "badxml": "a listing cut off in the middle of its XML",
     "bomb": "a listing with an XML entity-expansion bomb",
+    "zip2": "a zip with a second member (its CHECKSUM matches it)",
+    "zip0": "a zip with no member (its CHECKSUM matches it)",
+    "csv11": "a kline CSV with 11 columns (its CHECKSUM matches it)",
+    "csvtext": "a kline CSV with text in a number column (its CHECKSUM matches it)",
+    "garbage": "a CHECKSUM file that holds no checksum",
 }
+MALFORMED = ("zip2", "zip0", "csv11", "csvtext")
 OPTIONS = ("latency", "jitter", "spike", "spike_ms", "seed")
 
 

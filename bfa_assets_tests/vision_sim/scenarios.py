@@ -232,11 +232,10 @@ def generated(name: str, count: int | None, seed: int, now: datetime | None) -> 
     snapshot_day = min(now.date(), date(2026, 8, 22))
     names = [(s, False) for s in perpetual] + [(s, True) for s in delivery]
     if count is not None and count < len(names):
-        keep = set(OLDEST) | {s for s in perpetual if not s.isascii() or "SETTLED" in s}
-        rest = sorted(
-            (s for s in names if s[0] not in keep), key=lambda s: unit_hash(seed, "pick", s[0])
-        )
-        names = [s for s in names if s[0] in keep] + rest[: max(0, count - len(keep))]
+        quirky = {s for s in perpetual if not s.isascii() or "SETTLED" in s}
+        first = [n for n in names if n[0] in OLDEST[:4]] + [n for n in names if n[0] in quirky]
+        rest = sorted(set(names) - set(first), key=lambda n: unit_hash(seed, "pick", n[0]))
+        names = (first + rest)[:count]  # the probe symbols, then the quirky names
     lives = [generated_life(s, d, seed, snapshot_day) for s, d in names]
     lives = [life for life in lives if life.first_day < now.date()]
     yesterday = now.date() - timedelta(days=1)

@@ -1,0 +1,106 @@
+"""The daemon at work: the daily sensor launches the lookback run, and runs that write queue
+behind the DuckDB pool instead of failing on the database lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+from bfa_assets_tests.e2e.dagster_dev import (
+    all_runs,
+    dagster_dev,
+    instance_env,
+    launch_run,
+    run,
+    run_log,
+    wait_for_run,
+)
+from bfa_assets_tests.pipeline import availability, expected_availability, expected_volume, volume
+from bfa_assets_tests.processes import simulator_process, wait_until
+from bfa_assets_tests.vision_sim import build
+
+pytestmark = pytest.mark.e2e
+
+HISTORY = ["daily_availability", "daily_volume", "volume_rankings", "release_artifact"]
+RUN_TIMEOUT = 300
+
+
+def ranged(start: date, end: date) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": str(start),
+            "dagster/asset_partition_range_end": str(end)}  # fmt: skip
+
+
+def test_the_daemon_ticks_the_daily_sensor_and_its_lookback_run_succeeds(tmp_path: Path):
+    today = datetime.now(UTC).date()
+    clock = f"{today}T23:00:00+00:00"  # the simulator has published yesterday's files
+    sim_args = ["--scenario", "demo", "--symbols", "12", "--now", clock]
+    with simulator_process(*sim_args) as (url, _):
+        env = instance_env(tmp_path, f"{url}/data.binance.vision", url, BFA_LOOKBACK_DAYS="5")
+        with dagster_dev(tmp_path, env) as dev:
+            wait_until(lambda: any(r["status"] != "QUEUED" for r in all_runs(dev)), 240,
+                       "a run launched by the daily sensor")  # fmt: skip
+            (launched,) = all_runs(dev)
+            finished = wait_for_run(dev, launched["runId"], RUN_TIMEOUT)
+            assert finished["status"] == "SUCCESS", run_log(dev, launched["runId"])
+            tags = {t["key"]: t["value"] for t in finished["tags"]}
+    yesterday = today - timedelta(days=1)
+    assert tags["dagster/sensor_name"] == "daily_lookback"
+    assert tags["dagster/run_key"] == f"daily-{yesterday}"
+    start = yesterday - timedelta(days=4)
+    assert (
+        tags["dagster/asset_partition_range_start"],
+        tags["dagster/asset_partition_range_end"],
+    ) == (str(start), str(yesterday))
+    universe = build("demo", symbols=12, now=datetime.fromisoformat(clock))
+    assert_frame_equal(
+        availability(tmp_path / "bfa.duckdb"), expected_availability(universe, start, yesterday)
+    )
+    assert (tmp_path / "release" / "SHA256SUMS").is_file()
+
+
+def test_two_runs_at_once_run_one_after_the_other_and_queries_keep_working(tmp_path: Path):
+    first, second = (date(2022, 9, 1), date(2022, 9, 20)), (date(2022, 9, 10), date(2022, 9, 30))
+    with simulator_process("--scenario", "tiny", "--latency-ms", "40") as (url, _):
+        env = instance_env(tmp_path, f"{url}/data.binance.vision", url)
+        with dagster_dev(tmp_path, env) as dev:
+            symbols = launch_run(dev, ["futures_symbols"])
+            assert wait_for_run(dev, symbols, RUN_TIMEOUT)["status"] == "SUCCESS"
+            runs = [
+                launch_run(dev, HISTORY, ranged(*first)),
+                launch_run(dev, HISTORY, ranged(*second)),
+            ]
+            overlapped, queried = watch(dev, runs, tmp_path / "release" / "availability.duckdb")
+            statuses = [run(dev, r)["status"] for r in runs]
+            assert statuses == ["SUCCESS", "SUCCESS"], "\n".join(run_log(dev, r) for r in runs)
+    assert not overlapped, "two runs that write the database ran at the same time"
+    assert queried, "bfa query was not tried while the second run was writing"
+    universe = build("tiny")
+    db = tmp_path / "bfa.duckdb"
+    assert_frame_equal(availability(db), expected_availability(universe, first[0], second[1]))
+    assert_frame_equal(volume(db), expected_volume(universe, first[0], second[1]))
+
+
+def watch(dev, runs: list[str], release_db: Path) -> tuple[bool, bool]:
+    """Poll until both runs end; whether they ever ran together, and whether `bfa query`
+    answered from the release while the second one was running."""
+    overlapped = queried = False
+    deadline = time.monotonic() + 2 * RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        statuses = [run(dev, r)["status"] for r in runs]
+        overlapped |= statuses.count("STARTED") > 1
+        if statuses[1] == "STARTED" and release_db.exists() and not queried:
+            done = subprocess.run([str(Path(sys.executable).with_name("bfa")), "query", "summary",
+                                   "--db", str(release_db)], capture_output=True, text=True,
+                                  timeout=60)  # fmt: skip
+            assert done.returncode == 0 and "latest_date: 2022-09-20" in done.stdout, done.stderr
+            queried = True
+        if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses):
+            return overlapped, queried
+        time.sleep(0.5)
+    raise TimeoutError(f"runs not finished: {statuses}")
