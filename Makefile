@@ -47,5 +47,8 @@ lint: install  ## ruff lint and format check
 test: lint browser  ## install what is missing, lint, and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+bench: install  ## the performance benchmark (BENCH_ARGS="--symbols 100 --days 90" for a quick one)
+	$(BIN)/python -m bfa_assets_tests.bench $(BENCH_ARGS)
+
 clean:  ## remove environments, instance and data
 	rm -rf .tools $(VENV) .dagster .dagster-demo data .pytest_cache
