@@ -10,9 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
-
-from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure
+from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, Response
 
 
 class ExchangeInfoUnavailable(Exception):
@@ -34,7 +32,7 @@ class ExchangeSymbol:
     onboard_date: datetime | None
 
 
-def _parse(response: httpx.Response) -> ExchangeInfo:
+def _parse(response: Response) -> ExchangeInfo:
     try:
         payload = response.json()
         server_time = datetime.fromtimestamp(int(payload["serverTime"]) / 1000, UTC)

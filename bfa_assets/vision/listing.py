@@ -1,9 +1,12 @@
 """S3 ListObjects (v1) over Vision: page parsing and pagination.
 
 Pages are parsed by structure (Contents/Key, CommonPrefixes/Prefix), never by collecting every
-`Prefix` element, which would pick up the root's echo of the request. DTDs and entities are
-refused, so an entity bomb is an error, not a memory blow-up. Keys arrive in UTF-8 byte order,
-which is Python's `str` order, so "the listing has passed key X" is a string comparison.
+`Prefix` element, which would pick up the root's echo of the request. The parser is libxml2's
+(lxml) with entity expansion, DTD loading and network access off, and a page that carries a DTD
+is refused, so an entity bomb is an error, not a memory blow-up. (defusedxml did the same on
+Python's pure-Python parser at 3× the cost; a full history parses ~2,600 pages.) Keys arrive
+in UTF-8 byte order, which is Python's `str` order, so "the listing has passed key X" is a
+string comparison.
 """
 
 from __future__ import annotations
@@ -11,13 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from xml.etree.ElementTree import Element, ParseError
 
-import httpx
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from lxml import etree
 
-from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure
+from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, Response
 
 MAX_KEYS = 1000
 
@@ -49,42 +49,52 @@ class ListingError(HTTPFailure):
     """The bucket answered, but the listing cannot be trusted (loops, keys outside the prefix)."""
 
 
-def parse_page(response: httpx.Response) -> ListPage:
+def parse_page(response: Response) -> ListPage:
     return parse_page_body(response.content)
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 
 
 def parse_page_body(body: bytes) -> ListPage:
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException) as error:
-        raise BadResponse(
-            f"listing is not S3 XML ({type(error).__name__}: {error}); body starts {body[:80]!r}"
-        ) from error
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise _not_s3_xml(body, error) from error
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise _not_s3_xml(body, "DTDForbidden: a listing never declares a DTD")
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     if root.tag != f"{ns}ListBucketResult":
         raise BadResponse(f"listing root is <{root.tag}>, not ListBucketResult")
     try:
-        objects = [_object(item, ns) for item in root.iterfind(f"{ns}Contents")]
-        prefixes = [_text(item, f"{ns}Prefix") for item in root.iterfind(f"{ns}CommonPrefixes")]
-    except (ValueError, TypeError) as error:
-        raise BadResponse(f"listing entry is malformed: {error}") from error
+        objects = [_object(item, ns) for item in root.iterchildren(f"{ns}Contents")]
+        prefixes = [
+            _fields(item)[f"{ns}Prefix"] for item in root.iterchildren(f"{ns}CommonPrefixes")
+        ]
+    except (KeyError, ValueError, TypeError) as error:
+        raise BadResponse(f"listing entry is malformed: {error!r}") from error
     truncated = (root.findtext(f"{ns}IsTruncated") or "").strip().lower() == "true"
     return ListPage(objects, prefixes, truncated, root.findtext(f"{ns}NextMarker") or None)
 
 
-def _text(element: Element, tag: str) -> str:
-    value = element.findtext(tag)
-    if value is None:
-        raise ValueError(f"<{tag}> missing")
-    return value
+def _not_s3_xml(body: bytes, error: object) -> BadResponse:
+    kind = type(error).__name__ if isinstance(error, Exception) else ""
+    return BadResponse(
+        f"listing is not S3 XML ({kind}{': ' if kind else ''}{error}); body starts {body[:80]!r}"
+    )
 
 
-def _object(item: Element, ns: str) -> S3Object:
+def _fields(item: etree._Element) -> dict[str, str]:
+    return {child.tag: child.text or "" for child in item}
+
+
+def _object(item: etree._Element, ns: str) -> S3Object:
+    fields = _fields(item)
     return S3Object(
-        key=_text(item, f"{ns}Key"),
-        size=int(_text(item, f"{ns}Size")),
-        etag=_text(item, f"{ns}ETag").strip('"'),
-        last_modified=datetime.fromisoformat(_text(item, f"{ns}LastModified")),
+        key=fields[f"{ns}Key"],
+        size=int(fields[f"{ns}Size"]),
+        etag=fields[f"{ns}ETag"].strip('"'),
+        last_modified=datetime.fromisoformat(fields[f"{ns}LastModified"]),
     )
 
 

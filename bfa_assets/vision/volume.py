@@ -13,12 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import httpx
 import polars as pl
 
 from bfa_assets.vision import keys, klines
 from bfa_assets.vision.daily_files import list_daily_files
-from bfa_assets.vision.http import HttpClient
+from bfa_assets.vision.http import HttpClient, Response
 from bfa_assets.vision.listing import S3Object, list_objects
 
 INTEGRITY_ATTEMPTS = 3
@@ -143,11 +142,11 @@ async def fetch_verified(http: HttpClient, source: Source) -> Fetched | Failed:
     return Failed(source, f"{reason} (after {INTEGRITY_ATTEMPTS} downloads)")
 
 
-def _body(response: httpx.Response) -> bytes:
+def _body(response: Response) -> bytes:
     return response.content
 
 
-def _body_and_etag(response: httpx.Response) -> tuple[bytes, str]:
+def _body_and_etag(response: Response) -> tuple[bytes, str]:
     return response.content, response.headers.get("etag", "").strip('"')
 
 
