@@ -19,6 +19,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import tenacity
 import yarl
+from aiohttp.helpers import get_env_proxy_for_url
 
 log = logging.getLogger("bfa.http")
 T = TypeVar("T")
@@ -145,14 +147,19 @@ class HttpClient:
         self._concurrency = concurrency
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
         self._session: aiohttp.ClientSession | None = None
+        self._proxy: yarl.URL | None = None
+        self._proxy_auth: aiohttp.BasicAuth | None = None
 
     async def __aenter__(self) -> HttpClient:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._concurrency, ttl_dns_cache=300),
             timeout=self._timeout,
             headers={"user-agent": "bfa-assets (+https://github.com/)"},
-            trust_env=True,  # honour HTTP(S)_PROXY like any command-line tool
         )
+        # HTTP(S)_PROXY / NO_PROXY, read once: aiohttp's trust_env would read them (and ~/.netrc)
+        # in a thread on every request.
+        with suppress(LookupError):
+            self._proxy, self._proxy_auth = get_env_proxy_for_url(yarl.URL(self.base_url))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -200,7 +207,9 @@ class HttpClient:
         async with self._slots:
             self.stats.requests += 1
             try:
-                async with self._session.get(yarl.URL(url, encoded=True)) as answer:
+                async with self._session.get(
+                    yarl.URL(url, encoded=True), proxy=self._proxy, proxy_auth=self._proxy_auth
+                ) as answer:
                     response = Response(answer.status, answer.headers, await answer.read())
             except (aiohttp.ClientError, TimeoutError) as error:  # resets, truncation, timeouts
                 self.stats.failures[type(error).__name__] += 1

@@ -13,7 +13,7 @@ import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 
 KLINE_HEADER = (
@@ -41,8 +41,11 @@ def _phase(symbol: str) -> float:
     return unit_hash("phase", symbol) * 6.283
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def epoch_ms(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_MS
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Bar:
         )
 
 
+@cache
 def price_decimals(price: float) -> int:
     """Tick precision that keeps about six significant digits, like real contracts."""
     return min(8, max(1, 5 - math.floor(math.log10(price))))

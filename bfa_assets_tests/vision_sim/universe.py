@@ -438,9 +438,13 @@ class Universe:
             return self._minute_object(
                 key, zip_key, minutes, header, checksum, modified, version, newline
             )
-        bars = [self.bar(symbol, d) for d in days]
-        member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
-        zip_bytes = content.zip_one(member, content.daily_csv(bars, header), compress=True)
+        def build() -> bytes:
+            bars = [self.bar(symbol, d) for d in days]
+            member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
+            return content.zip_one(member, content.daily_csv(bars, header), compress=True)
+
+        # listed and fetched as zip and CHECKSUM: build once per published version
+        zip_bytes = self._cached(("monthly 1d", zip_key, modified), build)
         if checksum:
             basename = zip_key.rsplit("/", 1)[1]
             return _materialized(key, content.checksum_text(zip_bytes, basename, newline), modified)
