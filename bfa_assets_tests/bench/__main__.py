@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import dagster as dg
 import duckdb
 import httpx
 
@@ -45,6 +46,7 @@ class RunMeasure:
     requests: int
     bytes_out: int
     peak_rss_mib: float
+    steps: dict[str, float] = field(default_factory=dict)  # asset step -> seconds
 
 
 @dataclass
@@ -111,6 +113,23 @@ def run_measured(command: list[str], env: dict[str, str], sim_url: str) -> RunMe
     return RunMeasure(wall, stats.get("requests", 0), stats.get("bytes_out", 0), peak / 1024)
 
 
+def asset_step_seconds(env: dict[str, str]) -> dict[str, float]:
+    """How long each asset's step of the newest run took, from the instance's event log."""
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]  # dagster.yaml reads it
+    try:
+        with dg.DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            stats = instance.get_run_step_stats(run.run_id)
+    finally:
+        if previous is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    wanted = ASSETS.split(",")
+    return {s.step_key: s.end_time - s.start_time for s in stats if s.step_key in wanted}
+
+
 def materialize(env: dict[str, str], sim_url: str, start: date, end: date) -> RunMeasure:
     command = [
         str(BIN / "dagster"),
@@ -123,7 +142,9 @@ def materialize(env: dict[str, str], sim_url: str, start: date, end: date) -> Ru
         "--partition-range",
         f"{start}...{end}",
     ]
-    return run_measured(command, env, sim_url)
+    measure = run_measured(command, env, sim_url)
+    measure.steps = asset_step_seconds(env)
+    return measure
 
 
 def _timings(samples: list[float]) -> tuple[float, float]:
@@ -267,6 +288,19 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"{lb.wall_s:.1f} s | {lb.requests} | {lb.bytes_out / 2**20:.1f} | "
             f"{lb.peak_rss_mib:.0f} |"
         )
+    lines += [
+        "",
+        "| full history, time per asset | "
+        + " | ".join(f"{r.symbols} symbols" for r in results)
+        + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for step in [*ASSETS.split(","), "start, planning, checks"]:
+        cells = []
+        for r in results:
+            took = r.full.steps.get(step, r.full.wall_s - sum(r.full.steps.values()))
+            cells.append(f"{took:.1f} s")
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
     if biggest.queries:
         lines += [
             "",

@@ -16,3 +16,5 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     for query in ("snapshot", "timeline", "range", "top"):
         assert f"| {query} |" in table
     assert "| availability.duckdb |" in table
+    for asset in ("futures_symbols", "daily_availability", "daily_volume", "release_artifact"):
+        assert f"| {asset} | " in table

@@ -438,6 +438,7 @@ class Universe:
             return self._minute_object(
                 key, zip_key, minutes, header, checksum, modified, version, newline
             )
+
         def build() -> bytes:
             bars = [self.bar(symbol, d) for d in days]
             member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
