@@ -1,4 +1,9 @@
-"""Questions users ask of a released (or working) database; the `bfa query` commands."""
+"""Questions users ask of a released database; the `bfa query` commands.
+
+Snapshot, timeline and range read the release's `available_by_date` / `daily_by_symbol` tables
+(see release.build), which are stored sorted; DuckDB keeps a scan's stored order when a query
+has no ORDER BY (`preserve_insertion_order`, on by default), so those queries need no sort.
+"""
 
 from __future__ import annotations
 
@@ -19,24 +24,16 @@ def _frame(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> pl.Da
 def snapshot(conn: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
     """Symbols with a 1m file on `day`, with their volume and rank when known."""
     return _frame(conn, """
-        SELECT a.symbol, a.file_size_bytes, v.quote_volume, r.rank
-        FROM daily_availability a
-        LEFT JOIN daily_volume v USING (date, symbol)
-        LEFT JOIN volume_rankings r USING (date, symbol)
-        WHERE a.date = $day AND a.available
-        ORDER BY a.symbol
+        SELECT symbol, file_size_bytes, quote_volume, rank
+        FROM available_by_date WHERE date = $day
     """, day=day)  # fmt: skip
 
 
 def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> pl.DataFrame:
     """Every day of one symbol, from its first file on."""
     frame = _frame(conn, """
-        SELECT a.date, a.available, a.file_size_bytes, v.quote_volume, r.rank
-        FROM daily_availability a
-        LEFT JOIN daily_volume v USING (date, symbol)
-        LEFT JOIN volume_rankings r USING (date, symbol)
-        WHERE a.symbol = $symbol
-        ORDER BY a.date
+        SELECT date, available, file_size_bytes, quote_volume, rank
+        FROM daily_by_symbol WHERE symbol = $symbol
     """, symbol=symbol)  # fmt: skip
     if frame.is_empty() and not _known(conn, symbol):
         raise UnknownSymbol(symbol)
@@ -48,8 +45,8 @@ def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.Da
     return _frame(conn, """
         SELECT symbol, min(date) AS first_available, max(date) AS last_available,
                count(*) AS days_available
-        FROM daily_availability
-        WHERE date BETWEEN $start AND $end AND available
+        FROM available_by_date
+        WHERE date BETWEEN $start AND $end
         GROUP BY symbol ORDER BY symbol
     """, start=start, end=end)  # fmt: skip
 

@@ -72,6 +72,22 @@ def test_the_database_holds_every_table_and_the_17_column_view(released):
     assert rows == working
 
 
+def test_the_read_tables_hold_the_joined_rows_in_their_sort_order(released):
+    joined = """
+        SELECT a.date, a.symbol, a.available, a.file_size_bytes, v.quote_volume, r.rank
+        FROM daily_availability a LEFT JOIN daily_volume v USING (date, symbol)
+        LEFT JOIN volume_rankings r USING (date, symbol)
+    """
+    with duckdb.connect(str(released.db_path), read_only=True) as conn:
+        by_symbol = conn.execute(f"{joined} ORDER BY symbol, date").fetchall()
+    with duckdb.connect(str(released.release_dir / "availability.duckdb"), read_only=True) as conn:
+        stored_by_symbol = conn.execute("SELECT * FROM daily_by_symbol").fetchall()
+        stored_by_date = conn.execute("SELECT * FROM available_by_date").fetchall()
+    assert len(by_symbol) > 1000 and stored_by_symbol == by_symbol
+    by_date = sorted((d, s, size, vol, rank) for d, s, ok, size, vol, rank in by_symbol if ok)
+    assert stored_by_date == by_date
+
+
 def test_the_parquet_file_has_the_13_original_columns_in_order(released):
     table = pq.read_table(released.release_dir / "volume-rankings-timeseries.parquet")
     assert table.column_names == PARQUET_COLUMNS
