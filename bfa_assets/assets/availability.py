@@ -20,10 +20,10 @@ from bfa_assets.vision.daily_files import DayFile
 
 
 async def _list(
-    vision: VisionResource, symbols: list[str], window: Window, log: dg.DagsterLogManager
+    vision: VisionResource, first_days: dict, window: Window, log: dg.DagsterLogManager
 ) -> tuple[list[DayFile], dict[str, int]]:
     async with vision.vision_client() as http:
-        files = await list_window(http, symbols, window.start, window.end, log.info)
+        files = await list_window(http, first_days, window.start, window.end, log.info)
         return files, http.stats.as_metadata()
 
 
@@ -44,10 +44,10 @@ def daily_availability(
 ) -> dg.MaterializeResult:
     """One row per (date, symbol) from the symbol's first 1m file on: is the 1m zip on Vision?
 
-    Each symbol's `1m/` folder is listed once for the whole window (from a marker, in chunks of
-    ~450 days), so a 20-day lookback costs one request per symbol. Size, Last-Modified and ETag
-    come from the listing. The window is written in one transaction once every listing has
-    succeeded; `probe_log` records the days checked.
+    Each symbol's `1m/` folder is listed once for the whole window, from its first 1m day (from
+    a marker, in chunks of 500 days), so a 20-day lookback costs one request per symbol. Size,
+    Last-Modified and ETag come from the listing. The window is written in one transaction once
+    every listing has succeeded; `probe_log` records the days checked.
     """
     started = time.monotonic()
     window = window_of(context)
@@ -57,7 +57,7 @@ def daily_availability(
     context.log.info(
         f"listing 1m files of {len(first_days)} symbols for {window} ({window.days} days)"
     )
-    files, stats = asyncio.run(_list(vision, list(first_days), window, context.log))
+    files, stats = asyncio.run(_list(vision, first_days, window, context.log))
     checked_at = datetime.now(UTC)
     rows = availability_rows(
         first_days, files, window.start, window.end, vision.vision_url, checked_at

@@ -87,18 +87,23 @@ class WindowFailed(Exception):
 
 async def list_window(
     http: HttpClient,
-    symbols: list[str],
+    first_days: dict[str, date],
     start: date,
     end: date,
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> list[DayFile]:
-    """The 1m files of every symbol for [start, end], or WindowFailed naming each failure."""
+    """The 1m files of every symbol for [start, end], or WindowFailed naming each failure.
+
+    A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
+    """
+    symbols = list(first_days)
     done = 0
     step = max(1, len(symbols) // 10)
 
     async def one(symbol: str) -> list[DayFile]:
         nonlocal done
-        files = await list_daily_files(http, symbol, "1m", start, end)
+        first = max(start, first_days[symbol])
+        files = await list_daily_files(http, symbol, "1m", first, end) if first <= end else []
         done += 1
         if done % step == 0 or done == len(symbols):
             on_progress(

@@ -1,8 +1,10 @@
 """Which daily files of one interval exist: one listing per window, never a request per day.
 
-A window is cut into chunks of at most CHUNK_DAYS days (a zip and its CHECKSUM per day fit one
+A window is cut into chunks of at most CHUNK_DAYS days (a zip and its CHECKSUM per day fill one
 1000-key page), each listed from its own marker, all in parallel: the whole history of a symbol
-costs about one request per 450 days, and a 20-day lookback costs one request.
+costs one request per 500 days, and a 20-day lookback costs one request. Each request asks for
+no more keys than its chunk can hold (`max-keys`), so neither side renders or parses keys past
+the chunk's end; pagination still follows if a folder holds unexpected extra keys.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import date, datetime, timedelta
 
 from bfa_assets.vision import keys
 from bfa_assets.vision.http import HttpClient
-from bfa_assets.vision.listing import list_objects
+from bfa_assets.vision.listing import MAX_KEYS, list_objects
 
-CHUNK_DAYS = 450
+CHUNK_DAYS = 500
+KEYS_PER_DAY = 2  # the zip and its CHECKSUM
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +55,13 @@ async def _list_chunk(
     http: HttpClient, symbol: str, interval: str, start: date, end: date
 ) -> list[DayFile]:
     folder = keys.daily_folder(symbol, interval)
+    days = (end - start).days + 1
     listing = await list_objects(
         http,
         folder,
         marker=keys.daily_key(symbol, interval, start).removesuffix(".zip"),
         stop_after=keys.daily_key(symbol, interval, end) + ".CHECKSUM",
+        max_keys=min(MAX_KEYS, KEYS_PER_DAY * days),
     )
     listed = {obj.key for obj in listing.objects}
     files = []

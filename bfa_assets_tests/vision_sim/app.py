@@ -144,7 +144,9 @@ class SimApp:
                 req = bucket.ListRequest.from_query(query)
             except bucket.S3Error as error:
                 return _s3_error(error)
-            return Response(200, bucket.list_objects(self.universe, req))
+            page = bucket.list_objects(self.universe, req)
+            self.stats["listed_keys"] += page.count(b"<Contents>")
+            return Response(200, page)
         obj = self.universe.object_at(key)
         if obj is None:
             return _s3_error(

@@ -1,0 +1,48 @@
+"""Listing a window's 1m files: exact against the simulator, and no key listed twice or in vain."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from bfa_assets.vision.availability import list_window
+from bfa_assets.vision.http import HttpClient
+from bfa_assets_tests.vision_sim.scenarios import TINY_END
+
+HISTORY_START = date(2019, 9, 25)
+
+
+def listed(sim, first_days: dict[str, date], start: date, end: date):
+    async def go():
+        async with HttpClient(sim.vision_url) as http:
+            return await list_window(http, first_days, start, end), http.stats
+
+    return asyncio.run(go())
+
+
+def published(universe, symbol: str, start: date, end: date) -> list[date]:
+    days = [date.fromordinal(d) for d in universe.published_days(symbol, "1m")]
+    return [d for d in days if start <= d <= end]
+
+
+def test_a_whole_history_is_listed_from_each_symbols_first_day(sim, tiny):
+    first_days = {s: tiny.first_1m_day(s) for s in tiny.symbols if tiny.first_1m_day(s)}
+    files, stats = listed(sim, first_days, HISTORY_START, TINY_END)
+    for symbol in first_days:
+        got = sorted(f.day for f in files if f.symbol == symbol)
+        assert got == published(tiny, symbol, HISTORY_START, TINY_END), symbol
+    # three years before the first symbol cost nothing: one request per symbol
+    assert stats.requests == len(first_days)
+    # and each request asked for no more keys than its days can hold (a zip and a CHECKSUM)
+    assert sim.app.stats["listed_keys"] == 2 * len(files) - sum(not f.has_checksum for f in files)
+
+
+def test_a_20_day_lookback_is_one_request_for_40_keys_per_symbol(sim, tiny):
+    start = date.fromordinal(TINY_END.toordinal() - 19)
+    first_days = {s: tiny.first_1m_day(s) for s in tiny.symbols if tiny.first_1m_day(s)}
+    files, stats = listed(sim, first_days, start, TINY_END)
+    assert sorted((f.symbol, f.day) for f in files) == sorted(
+        (s, d) for s in first_days for d in published(tiny, s, start, TINY_END)
+    )
+    assert stats.requests == len(first_days)
+    assert sim.app.stats["listed_keys"] <= 40 * len(first_days)
