@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from bfa_assets.vision import keys, klines
-from bfa_assets.vision.daily_files import list_daily_files
+from bfa_assets.vision.daily_files import list_daily_files, runs
 from bfa_assets.vision.http import HttpClient, Response
 from bfa_assets.vision.listing import S3Object, list_objects
 
 INTEGRITY_ATTEMPTS = 3
+MAX_GAP_DAYS = 31  # days without a needed daily file that one listing may span
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,10 @@ async def _plan_symbol(
     rest = [d for m, month_days in by_month.items() if m not in monthly for d in month_days]
     if not rest:
         return sources, []
-    files = {f.day: f for f in await list_daily_files(http, symbol, "1d", min(rest), max(rest))}
+    listed = await asyncio.gather(
+        *(list_daily_files(http, symbol, "1d", a, b) for a, b in runs(rest, MAX_GAP_DAYS))
+    )
+    files = {f.day: f for part in listed for f in part}
     for day in rest:
         if (f := files.get(day)) is not None:
             sources.append(Source(symbol, f.key, f.etag, (day,), f.has_checksum, monthly=False))
