@@ -16,15 +16,14 @@ from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
 from bfa_assets.vision.volume import (
+    Downloaded,
     Failed,
-    Fetched,
     Plan,
     Source,
     day_issues,
-    fetch_all,
+    fetch_and_parse,
     plan_sources,
     unchanged,
-    volume_rows,
 )
 
 
@@ -35,9 +34,9 @@ async def _plan(vision: VisionResource, needs: dict) -> tuple[Plan, dict]:
 
 async def _fetch(
     vision: VisionResource, todo: list[Source], log: dg.DagsterLogManager
-) -> tuple[list[Fetched | Failed], dict]:
+) -> tuple[Downloaded, dict]:
     async with vision.vision_client() as http:
-        return await fetch_all(http, todo, log.info), http.stats.as_metadata()
+        return await fetch_and_parse(http, todo, log.info), http.stats.as_metadata()
 
 
 def _add(a: dict, b: dict) -> dict:
@@ -87,10 +86,8 @@ def daily_volume(
         known = volume_store.known_files(conn, [s.key for s in plan.sources])
     todo = [s for s in plan.sources if not unchanged(s, known, stored)]
     context.log.info(f"{len(plan.sources)} 1d files cover {window}; {len(todo)} are new or changed")
-    results, fetch_stats = asyncio.run(_fetch(vision, todo, context.log))
-    fetched = [r for r in results if isinstance(r, Fetched)]
-    parsed = volume_rows(fetched)
-    failures = [r for r in results if isinstance(r, Failed)] + parsed.failures
+    downloaded, fetch_stats = asyncio.run(_fetch(vision, todo, context.log))
+    parsed, failures = downloaded.parsed, downloaded.parsed.failures
     bar_days = {key: days for key, (_, days) in known.items()}
     bar_days |= {
         key: set(days) for key, days in parsed.files.select("source_key", "bar_days").iter_rows()
@@ -107,8 +104,8 @@ def daily_volume(
         "window": str(window),
         "rows_written": parsed.rows.height,
         "rows_dropped_unavailable": dropped,
-        "files_downloaded": len(fetched),
-        "monthly_files_downloaded": sum(f.source.monthly for f in fetched),
+        "files_downloaded": len(downloaded.sources),
+        "monthly_files_downloaded": sum(s.monthly for s in downloaded.sources),
         "files_unchanged_skipped": len(plan.sources) - len(todo),
         "files_failed": len(failures),
         "failed_files": dg.MetadataValue.md(_failure_table(failures) if failures else "(none)"),

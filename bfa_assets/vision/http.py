@@ -144,7 +144,7 @@ class HttpClient:
         self.stats = TransferStats()
         self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
-        self._concurrency = concurrency
+        self.concurrency = concurrency
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
         self._session: aiohttp.ClientSession | None = None
         self._proxy: yarl.URL | None = None
@@ -152,7 +152,7 @@ class HttpClient:
 
     async def __aenter__(self) -> HttpClient:
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._concurrency, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300),
             timeout=self._timeout,
             headers={"user-agent": "bfa-assets (+https://github.com/)"},
         )

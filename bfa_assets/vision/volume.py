@@ -21,6 +21,7 @@ from bfa_assets.vision.http import HttpClient, Response
 from bfa_assets.vision.listing import S3Object, list_objects
 
 INTEGRITY_ATTEMPTS = 3
+PARSE_BATCH = 2000  # fetched files parsed together (one read_csv), then their bodies let go
 MAX_GAP_DAYS = 31  # days without a needed daily file that one listing may span
 
 
@@ -154,21 +155,56 @@ def _body_and_etag(response: Response) -> tuple[bytes, str]:
     return response.content, response.headers.get("etag", "").strip('"')
 
 
-async def fetch_all(
-    http: HttpClient, sources: Sequence[Source], on_progress: Callable[[str], None]
-) -> list[Fetched | Failed]:
-    done = 0
+async def fetch_and_parse(
+    http: HttpClient,
+    sources: Sequence[Source],
+    on_progress: Callable[[str], None],
+    batch_size: int = PARSE_BATCH,
+) -> Downloaded:
+    """Every source fetched, verified and parsed into rows.
+
+    A fixed pool of workers (as many as the client's concurrency, not a task per file) takes
+    the sources in turn, and every `batch_size` fetched files are parsed and their bodies let
+    go, so memory holds parsed columns, not the bodies of a whole history's ~56,000 zips.
+    """
+    fetched_at = datetime.now(UTC)
+    todo = iter(sources)
+    pending: list[Fetched] = []
+    parts: list[Parsed] = []
+    failed: list[Failed] = []
+    downloaded: list[Source] = []
     step = max(1, len(sources) // 10)
 
-    async def one(source: Source) -> Fetched | Failed:
-        nonlocal done
-        result = await fetch_verified(http, source)
-        done += 1
-        if done % step == 0 or done == len(sources):
-            on_progress(f"fetched {done}/{len(sources)} 1d files ({http.stats.requests} requests)")
-        return result
+    async def worker() -> None:
+        nonlocal pending
+        for source in todo:  # shared: each worker takes the next source
+            result = await fetch_verified(http, source)
+            if isinstance(result, Failed):
+                failed.append(result)
+            else:
+                downloaded.append(source)
+                pending.append(result)
+                if len(pending) >= batch_size:
+                    batch, pending = pending, []
+                    parts.append(volume_rows(batch, fetched_at))
+            done = len(failed) + len(downloaded)
+            if done % step == 0 or done == len(sources):
+                on_progress(
+                    f"fetched {done}/{len(sources)} 1d files ({http.stats.requests} requests)"
+                )
 
-    return list(await asyncio.gather(*(one(s) for s in sources)))
+    await asyncio.gather(*(worker() for _ in range(min(http.concurrency, len(sources)))))
+    parts.append(volume_rows(pending, fetched_at))
+    return Downloaded(downloaded, _merge(parts, failed))
+
+
+def _merge(parts: list[Parsed], failed: list[Failed]) -> Parsed:
+    return Parsed(
+        rows=pl.concat([p.rows for p in parts]).sort("date", "symbol"),
+        files=pl.concat([p.files for p in parts]),
+        failures=failed + [f for p in parts for f in p.failures],
+        days_without_bar=sum(p.days_without_bar for p in parts),
+    )
 
 
 CSV_TO_TABLE = {
@@ -195,6 +231,12 @@ class Parsed:
     files: pl.DataFrame  # one row per good file: source_key, source_etag, sha256, symbol, bar_days
     failures: list[Failed]
     days_without_bar: int  # needed days that a good file holds no bar for
+
+
+@dataclass
+class Downloaded:
+    sources: list[Source]  # downloaded and verified (a file may still fail to parse)
+    parsed: Parsed  # failures include the downloads that failed
 
 
 def volume_rows(fetched: Sequence[Fetched], fetched_at: datetime | None = None) -> Parsed:
