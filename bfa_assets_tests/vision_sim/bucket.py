@@ -12,6 +12,7 @@ import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 
 from bfa_assets_tests.vision_sim.universe import BUCKET, Universe
@@ -198,5 +199,6 @@ def _contents(universe: Universe, key: str) -> str:
     )
 
 
+@lru_cache(maxsize=64)  # a page lists a zip and its CHECKSUM, modified at the same moment
 def iso_ms(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -15,7 +15,7 @@ import hashlib
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -403,7 +403,7 @@ class Universe:
             return self._minute_object(
                 key,
                 zip_key,
-                [self.minute_day(symbol, day)],
+                lambda: [self.minute_day(symbol, day)],
                 header,
                 checksum,
                 modified,
@@ -434,7 +434,10 @@ class Universe:
         zip_key = key.removesuffix(".CHECKSUM")
         if interval == "1m":
             version = 1 + sum(self.version(life, d) - 1 for d in days)
-            minutes = [self.minute_day(symbol, d) for d in days]
+
+            def minutes() -> list[content.MinuteDay]:
+                return [self.minute_day(symbol, d) for d in days]
+
             return self._minute_object(
                 key, zip_key, minutes, header, checksum, modified, version, newline
             )
@@ -455,7 +458,7 @@ class Universe:
         self,
         key: str,
         zip_key: str,
-        days: list[content.MinuteDay],
+        days: Callable[[], list[content.MinuteDay]],  # not needed for a CHECKSUM's listing
         header: bool,
         checksum: bool,
         modified: datetime,
@@ -473,7 +476,7 @@ class Universe:
 
         def zip_bytes() -> bytes:
             csv = (content.KLINE_HEADER + "\n" if header else "").encode() + b"".join(
-                day.csv() for day in days
+                day.csv() for day in days()
             )
             return content.zip_one(member, csv, compress=False)
 
@@ -487,7 +490,7 @@ class Universe:
                 lambda: content.checksum_text(zip_bytes(), basename, newline),
             )
         length = (len(content.KLINE_HEADER) + 1 if header else 0) + sum(
-            day.csv_length() for day in days
+            day.csv_length() for day in days()
         )
         return SimObject(key, content.stored_zip_size(member, length), etag, modified, zip_bytes)
 
