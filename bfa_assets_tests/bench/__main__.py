@@ -265,27 +265,34 @@ def machine() -> str:
 
 def report(results: list[SizeResult], args: argparse.Namespace) -> str:
     biggest = results[-1]
+    concurrency = int(os.environ.get("BFA_HTTP_CONCURRENCY", "64"))
+
+    def floor(run: RunMeasure) -> str:  # what the latency alone costs at this concurrency
+        return f"{run.requests * args.latency_ms / 1000 / concurrency:.1f} s"
+
     lines = [
         f"Machine: {machine()}",
         f"Command: `{' '.join(['python -m bfa_assets_tests.bench', *sys.argv[1:]])}` "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {args.latency_ms:g} ms "
-        "per request, HTTP concurrency "
-        f"{os.environ.get('BFA_HTTP_CONCURRENCY', '64')}.",
+        f"per request, HTTP concurrency {concurrency}. Latency floor = requests × latency ÷ "
+        "concurrency.",
         "",
-        "| run | symbols | days | wall | requests | MiB received | peak RSS (MiB) |",
-        "|---|---|---|---|---|---|---|",
+        "| run | symbols | days | wall | latency floor | requests | MiB received | "
+        "peak RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| full history, empty database | {r.symbols} | {r.days} | "
-            f"{r.full.wall_s:.1f} s | {r.full.requests} | {r.full.bytes_out / 2**20:.1f} | "
+            f"{r.full.wall_s:.1f} s | {floor(r.full)} | {r.full.requests} | "
+            f"{r.full.bytes_out / 2**20:.1f} | "
             f"{r.full.peak_rss_mib:.0f} |"
         )
     if biggest.lookback:
         lb = biggest.lookback
         lines.append(
             f"| daily lookback (20 days), filled database | {biggest.symbols} | 20 | "
-            f"{lb.wall_s:.1f} s | {lb.requests} | {lb.bytes_out / 2**20:.1f} | "
+            f"{lb.wall_s:.1f} s | {floor(lb)} | {lb.requests} | {lb.bytes_out / 2**20:.1f} | "
             f"{lb.peak_rss_mib:.0f} |"
         )
     lines += [
