@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from bfa_assets.store.schema import migrate
-
 if TYPE_CHECKING:
     from bfa_assets.quality import Finding
 
@@ -112,31 +110,35 @@ def build_release(
         }
         (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
         (stage / NOTES).write_text(release_notes(stats, checks))
-        _write_sums(stage)
+        digests = _write_sums(stage)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     complete = stage.rename(versions / name)
     _swap(release_dir, complete)
     _prune(versions, keep=complete)
-    files = {f: ((complete / f).stat().st_size, sha256_file(complete / f)) for f in FILES}
+    files = {f: ((complete / f).stat().st_size, digests[f]) for f in FILES}
     return Release(complete, stats, files)
 
 
 def _copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """A compact copy: the same schema, rows sorted for fast date and symbol lookups, the
-    read tables and the view."""
+    """A compact copy: every table with its columns and types, rows sorted for fast date and
+    symbol lookups, the read tables and the view.
+
+    The primary keys are enforced where rows are written, in the working database; a read-only
+    copy without their indexes is half the size (~250 instead of ~480 MB for the full history),
+    so it is copied, compressed, hashed and downloaded in half the time.
+    """
     (name,) = conn.execute("SELECT current_database()").fetchall()[0]
     source = '"' + name.replace('"', '""') + '"'  # a quoted identifier
     conn.execute("ATTACH $path AS release_copy", {"path": str(target)})
     try:
-        conn.execute("USE release_copy")
-        migrate(conn)
-        for table, order in TABLES.items():
+        for table, order in {"schema_version": "version", **TABLES}.items():
             conn.execute(
-                f"INSERT INTO release_copy.{table} SELECT * FROM {source}.main.{table} "  # noqa: S608
-                f"ORDER BY {order}"
+                f"CREATE TABLE release_copy.{table} AS "  # noqa: S608
+                f"SELECT * FROM {source}.main.{table} ORDER BY {order}"
             )
+        conn.execute("USE release_copy")
         for table, query in READ_TABLES.items():
             conn.execute(f"CREATE TABLE {table} AS {query}")
         conn.execute(VIEW)
@@ -164,9 +166,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_sums(folder: Path) -> None:
-    lines = [f"{sha256_file(folder / name)}  {name}\n" for name in FILES if name != SUMS]
-    (folder / SUMS).write_text("".join(lines))
+def _write_sums(folder: Path) -> dict[str, str]:
+    """Write SHA256SUMS; returns every file's digest (SHA256SUMS's own included)."""
+    digests = {name: sha256_file(folder / name) for name in FILES if name != SUMS}
+    (folder / SUMS).write_text("".join(f"{d}  {name}\n" for name, d in digests.items()))
+    return digests | {SUMS: sha256_file(folder / SUMS)}
 
 
 def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> dict:

@@ -72,6 +72,24 @@ def test_the_database_holds_every_table_and_the_17_column_view(released):
     assert rows == working
 
 
+def test_the_database_is_a_compact_copy_with_the_working_columns_and_no_indexes(released):
+    def columns(path) -> list[tuple]:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            return conn.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ANY($tables) ORDER BY table_name, ordinal_position",
+                {"tables": [*TABLES, "schema_version"]},
+            ).fetchall()
+
+    release = released.release_dir / "availability.duckdb"
+    assert len(columns(release)) > 40 and columns(release) == columns(released.db_path)
+    with duckdb.connect(str(release), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM duckdb_indexes()").fetchall() == [(0,)]
+        assert conn.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        ).fetchall() == [(0,)]
+
+
 def test_the_read_tables_hold_the_joined_rows_in_their_sort_order(released):
     joined = """
         SELECT a.date, a.symbol, a.available, a.file_size_bytes, v.quote_volume, r.rank
