@@ -16,15 +16,14 @@ from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import availability as availability_store
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.vision.availability import availability_rows, list_window
-from bfa_assets.vision.daily_files import DayFile
 
 
 async def _list(
     vision: VisionResource, first_days: dict, window: Window, log: dg.DagsterLogManager
-) -> tuple[list[DayFile], dict[str, int]]:
+) -> tuple[pl.DataFrame, dict[str, int]]:
     async with vision.vision_client() as http:
-        files = await list_window(http, first_days, window.start, window.end, log.info)
-        return files, http.stats.as_metadata()
+        found = await list_window(http, first_days, window.start, window.end, log.info)
+        return found, http.stats.as_metadata()
 
 
 @dg.asset(
@@ -57,10 +56,10 @@ def daily_availability(
     context.log.info(
         f"listing 1m files of {len(first_days)} symbols for {window} ({window.days} days)"
     )
-    files, stats = asyncio.run(_list(vision, first_days, window, context.log))
+    found, stats = asyncio.run(_list(vision, first_days, window, context.log))
     checked_at = datetime.now(UTC)
     rows = availability_rows(
-        first_days, files, window.start, window.end, vision.vision_url, checked_at
+        first_days, found, window.start, window.end, vision.vision_url, checked_at
     )
     with warehouse.get_connection() as conn:
         availability_store.replace_window(conn, rows, window.start, window.end, checked_at, only)

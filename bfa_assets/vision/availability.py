@@ -25,15 +25,40 @@ AVAILABILITY_SCHEMA = {
 }
 
 
+FOUND_SCHEMA = {
+    "date": pl.Date,
+    "symbol": pl.String,
+    "file_size_bytes": pl.Int64,
+    "last_modified": pl.Datetime("us", "UTC"),
+    "etag": pl.String,
+}
+
+
+def found_frame(files: list[DayFile]) -> pl.DataFrame:
+    """The listed 1m files as columns: a whole history is 1.3 M files, far smaller as a frame
+    than as Python objects."""
+    return pl.DataFrame(
+        {
+            "date": [f.day for f in files],
+            "symbol": [f.symbol for f in files],
+            "file_size_bytes": [f.size for f in files],
+            "last_modified": [f.last_modified for f in files],
+            "etag": [f.etag for f in files],
+        },
+        schema=FOUND_SCHEMA,
+    )
+
+
 def availability_rows(
     first_days: dict[str, date],
-    files: list[DayFile],
+    found: pl.DataFrame,
     start: date,
     end: date,
     base_url: str,
     checked_at: datetime,
 ) -> pl.DataFrame:
-    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on."""
+    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on; `found`
+    holds the listed files (FOUND_SCHEMA)."""
     symbols = pl.DataFrame(
         {
             "symbol": list(first_days),
@@ -43,26 +68,11 @@ def availability_rows(
         schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
     )
     days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)})
-    found = pl.DataFrame(
-        {
-            "date": [f.day for f in files],
-            "symbol": [f.symbol for f in files],
-            "file_size_bytes": [f.size for f in files],
-            "last_modified": [f.last_modified for f in files],
-            "etag": [f.etag for f in files],
-        },
-        schema={
-            "date": pl.Date,
-            "symbol": pl.String,
-            "file_size_bytes": pl.Int64,
-            "last_modified": pl.Datetime("us", "UTC"),
-            "etag": pl.String,
-        },
-    )
     return (
-        days.join(symbols, how="cross")
+        days.lazy()
+        .join(symbols.lazy(), how="cross")
         .filter(pl.col("date") >= pl.col("first_day"))
-        .join(found, on=["date", "symbol"], how="left")
+        .join(found.lazy(), on=["date", "symbol"], how="left")
         .with_columns(
             available=pl.col("etag").is_not_null(),
             url=pl.format(
@@ -78,6 +88,7 @@ def availability_rows(
         .select(list(AVAILABILITY_SCHEMA))
         .cast(AVAILABILITY_SCHEMA)
         .sort("date", "symbol")
+        .collect()
     )
 
 
@@ -91,8 +102,9 @@ async def list_window(
     start: date,
     end: date,
     on_progress: Callable[[str], None] = lambda _: None,
-) -> list[DayFile]:
-    """The 1m files of every symbol for [start, end], or WindowFailed naming each failure.
+) -> pl.DataFrame:
+    """The 1m files of every symbol for [start, end] (FOUND_SCHEMA), or WindowFailed naming
+    each failure.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
     """
@@ -100,7 +112,7 @@ async def list_window(
     done = 0
     step = max(1, len(symbols) // 10)
 
-    async def one(symbol: str) -> list[DayFile]:
+    async def one(symbol: str) -> pl.DataFrame:
         nonlocal done
         first = max(start, first_days[symbol])
         files = await list_daily_files(http, symbol, "1m", first, end) if first <= end else []
@@ -110,7 +122,7 @@ async def list_window(
                 f"listed 1m files of {done}/{len(symbols)} symbols "
                 f"({http.stats.requests} requests, {http.stats.retries} retries)"
             )
-        return files
+        return found_frame(files)
 
     results = await asyncio.gather(*(one(s) for s in symbols), return_exceptions=True)
     failures = {s: r for s, r in zip(symbols, results, strict=True) if isinstance(r, BaseException)}
@@ -119,4 +131,4 @@ async def list_window(
         raise WindowFailed(
             f"listing 1m files for {start}..{end} failed for {len(failures)} symbol(s): {details}"
         )
-    return [f for r in results for f in r]  # type: ignore[union-attr]
+    return pl.concat([found_frame([]), *results])  # type: ignore[list-item]
