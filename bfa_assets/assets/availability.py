@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -15,7 +16,7 @@ from bfa_assets.partitions import daily_partitions, single_run
 from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import availability as availability_store
 from bfa_assets.store import symbols as symbol_store
-from bfa_assets.vision.availability import availability_rows, list_window
+from bfa_assets.vision.availability import availability_parts, list_window
 
 
 async def _list(
@@ -58,21 +59,32 @@ def daily_availability(
     )
     found, stats = asyncio.run(_list(vision, first_days, window, context.log))
     checked_at = datetime.now(UTC)
-    rows = availability_rows(
+    counts: list[pl.DataFrame] = []  # per part: available and all rows per date
+
+    def counted(parts: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for part in parts:
+            counts.append(
+                part.group_by("date").agg(available=pl.col("available").sum(), symbols=pl.len())
+            )
+            yield part
+
+    rows = availability_parts(
         first_days, found, window.start, window.end, vision.vision_url, checked_at
     )
     with warehouse.get_connection() as conn:
-        availability_store.replace_window(conn, rows, window.start, window.end, checked_at, only)
+        availability_store.replace_window(
+            conn, counted(rows), window.start, window.end, checked_at, only
+        )
     per_day = (
-        rows.group_by("date")
-        .agg(available=pl.col("available").sum(), symbols=pl.len())
-        .sort("date")
+        pl.concat(counts).group_by("date").agg(pl.col("available", "symbols").sum()).sort("date")
+        if counts
+        else pl.DataFrame(schema={"date": pl.Date, "available": pl.UInt32, "symbols": pl.UInt32})
     )
     return dg.MaterializeResult(
         metadata={
             "window": str(window),
-            "rows": rows.height,
-            "available_rows": int(rows["available"].sum()),
+            "rows": int(per_day["symbols"].sum()),
+            "available_rows": int(per_day["available"].sum()),
             "symbols": len(first_days),
             "available_per_day": dg.MetadataValue.md(markdown_table(per_day, max_rows=31)),
             **stats,

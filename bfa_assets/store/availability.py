@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import duckdb
@@ -13,35 +13,38 @@ from bfa_assets.store.transactions import transaction
 
 def replace_window(
     conn: duckdb.DuckDBPyConnection,
-    rows: pl.DataFrame,
+    parts: Iterable[pl.DataFrame],
     start: date,
     end: date,
     checked_at: datetime,
     symbols: Sequence[str] | None = None,
 ) -> None:
-    """Replace the window's rows (of `symbols` only, if given) in one transaction.
+    """Replace the window's rows (of `symbols` only, if given) in one transaction, inserting
+    `parts` one at a time so that only one part is ever built in memory.
 
     A run restricted to some symbols does not claim the days as probed: probe_log records only
     days on which every known symbol was checked.
     """
+    window = {"start": start, "end": end}
     with transaction(conn):
-        conn.register("new_rows", rows)
         conn.execute(
             "DELETE FROM daily_availability WHERE date BETWEEN $start AND $end "
             "AND ($symbols IS NULL OR list_contains($symbols, symbol))",
-            {"start": start, "end": end, "symbols": list(symbols) if symbols else None},
+            window | {"symbols": list(symbols) if symbols else None},
         )
-        conn.execute("INSERT INTO daily_availability BY NAME SELECT * FROM new_rows")
-        if not symbols:
+        for part in parts:
+            conn.register("new_rows", part)
+            conn.execute("INSERT INTO daily_availability BY NAME SELECT * FROM new_rows")
+            conn.unregister("new_rows")
+        if not symbols:  # the window now holds exactly the new rows of every symbol
             conn.execute(
                 """
                 INSERT OR REPLACE INTO probe_log
                 SELECT d::DATE, $checked,
-                       count(r.symbol)::INTEGER, count(*) FILTER (r.available)::INTEGER
+                       count(a.symbol)::INTEGER, count(*) FILTER (a.available)::INTEGER
                 FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY) AS g(d)
-                LEFT JOIN new_rows r ON r.date = d::DATE
+                LEFT JOIN daily_availability a ON a.date = d::DATE
                 GROUP BY d
-            """,
-                {"start": start, "end": end, "checked": checked_at},
+                """,
+                window | {"checked": checked_at},
             )
-        conn.unregister("new_rows")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -90,6 +90,28 @@ def availability_rows(
         .sort("date", "symbol")
         .collect()
     )
+
+
+SYMBOLS_PER_PART = 100
+
+
+def availability_parts(
+    first_days: dict[str, date],
+    found: pl.DataFrame,
+    start: date,
+    end: date,
+    base_url: str,
+    checked_at: datetime,
+    symbols_per_part: int = SYMBOLS_PER_PART,
+) -> Iterator[pl.DataFrame]:
+    """availability_rows, `symbols_per_part` symbols at a time: a whole history is 1.3 M rows
+    with their URLs, and built at once it was the run's peak of memory."""
+    by_symbol = found.partition_by("symbol", as_dict=True)
+    symbols = list(first_days)
+    for i in range(0, len(symbols), symbols_per_part):
+        part = {s: first_days[s] for s in symbols[i : i + symbols_per_part]}
+        files = pl.concat([found.clear(), *(by_symbol[(s,)] for s in part if (s,) in by_symbol)])
+        yield availability_rows(part, files, start, end, base_url, checked_at)
 
 
 class WindowFailed(Exception):

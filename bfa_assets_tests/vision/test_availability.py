@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
+from polars.testing import assert_frame_equal
 
-from bfa_assets.vision.availability import list_window
+from bfa_assets.vision.availability import availability_parts, availability_rows, list_window
 from bfa_assets.vision.http import HttpClient
-from bfa_assets_tests.vision_sim.scenarios import TINY_END
+from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
 HISTORY_START = date(2019, 9, 25)
 
@@ -55,3 +56,12 @@ def test_a_20_day_lookback_is_one_request_for_40_keys_per_symbol(sim, tiny):
     )
     assert stats.requests == len(first_days)
     assert sim.app.stats["listed_keys"] <= 40 * len(first_days)
+
+
+def test_rows_built_in_parts_are_the_rows_built_at_once(sim, tiny):
+    first_days = {s: tiny.first_1m_day(s) for s in tiny.symbols if tiny.first_1m_day(s)}
+    found, _ = listed(sim, first_days, TINY_START, TINY_END)
+    args = (first_days, found, TINY_START, TINY_END, sim.vision_url, datetime.now(UTC))
+    parts = list(availability_parts(*args, symbols_per_part=3))
+    assert len(parts) == 5 and max(p["symbol"].n_unique() for p in parts) == 3
+    assert_frame_equal(pl.concat(parts).sort("date", "symbol"), availability_rows(*args))
