@@ -100,6 +100,12 @@ class AutomationResource(dg.ConfigurableResource):
         )
 
 
+# DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it: inserting
+# and committing a whole history's indexes, or copying the database for a release, took
+# 700 MB. Beyond this limit DuckDB evicts its cache and spills to its temp directory.
+DUCKDB_MEMORY_LIMIT = "512MB"
+
+
 class Warehouse(DuckDBResource):
     """The working DuckDB database (one writer at a time), migrated on every connection."""
 
@@ -127,7 +133,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             fapi_url=_setting("BFA_FAPI_URL", DEFAULT_FAPI_URL),
             concurrency=_int_setting("BFA_HTTP_CONCURRENCY", DEFAULT_HTTP_CONCURRENCY),
         ),
-        "warehouse": Warehouse(database=_setting("BFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)),
+        "warehouse": Warehouse(
+            database=_setting("BFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH),
+            connection_config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+        ),
         "release": ReleaseResource(
             release_dir=_setting("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR),
             github_repo=_setting("BFA_GITHUB_REPO", None),

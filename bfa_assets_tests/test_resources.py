@@ -1,0 +1,16 @@
+"""Resources as the code location builds them from the environment."""
+
+from __future__ import annotations
+
+from bfa_assets.resources import build_resources
+
+
+def test_the_working_database_is_opened_with_a_bounded_memory_limit(tmp_path, monkeypatch):
+    monkeypatch.delenv("BFA_DUCKDB_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)  # the default path, data/bfa.duckdb, lands here
+    warehouse = build_resources()["warehouse"]
+    with warehouse.get_connection() as conn:
+        (limit,) = conn.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+        (tables,) = conn.execute("SELECT count(*) FROM duckdb_tables()").fetchall()[0]
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 1024
+    assert tables >= 6 and (tmp_path / "data" / "bfa.duckdb").is_file()  # migrated
