@@ -8,13 +8,14 @@ still have its files open; older ones are removed.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import shutil
 import uuid
+import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -99,7 +100,7 @@ def build_release(
     stage.mkdir(parents=True)
     try:
         _copy_database(conn, stage / DATABASE)
-        _gzip(stage / DATABASE, stage / DATABASE_GZ)
+        gzip_file(stage / DATABASE, stage / DATABASE_GZ)
         conn.execute(
             f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
             {"path": str(stage / PARQUET)},
@@ -151,11 +152,36 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
 
 
-def _gzip(source: Path, target: Path) -> None:
-    """Level 1: on the full database half the time of level 6 (8 s vs 15 s) for 4 % more bytes,
-    and the release is rebuilt on every daily run."""
-    with source.open("rb") as raw, gzip.GzipFile(target, "wb", compresslevel=1, mtime=0) as packed:
-        shutil.copyfileobj(raw, packed, length=1 << 20)
+def gzip_file(source: Path, target: Path, members: int = 2) -> None:
+    """Level 1 (on the full database half the time of level 6 for 4 % more bytes), and one gzip
+    member per core, compressed in parallel (zlib lets go of the GIL) and concatenated: a
+    multi-member file is standard gzip (RFC 1952) that gunzip and Python read whole."""
+    size = source.stat().st_size
+    bounds = [size * i // members for i in range(members + 1)]
+    parts = [target.with_name(f"{target.name}.{i}") for i in range(members)]
+    with ThreadPoolExecutor(max_workers=members) as pool:
+        for done in [
+            pool.submit(_gzip_member, source, bounds[i], bounds[i + 1], parts[i])
+            for i in range(members)
+        ]:
+            done.result()
+    with target.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as handle:
+                shutil.copyfileobj(handle, out, length=1 << 20)
+            part.unlink()
+
+
+def _gzip_member(source: Path, start: int, end: int, target: Path) -> None:
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: a gzip header, mtime 0
+    with source.open("rb") as raw, target.open("wb") as out:
+        raw.seek(start)
+        left = end - start
+        while left:
+            block = raw.read(min(1 << 20, left))
+            left -= len(block)
+            out.write(packer.compress(block))
+        out.write(packer.flush())
 
 
 def sha256_file(path: Path) -> str:
