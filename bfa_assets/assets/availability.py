@@ -2,7 +2,6 @@
 
 import asyncio
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -59,27 +58,12 @@ def daily_availability(
     )
     found, stats = asyncio.run(_list(vision, first_days, window, context.log))
     checked_at = datetime.now(UTC)
-    counts: list[pl.DataFrame] = []  # per part: available and all rows per date
-
-    def counted(parts: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        for part in parts:
-            counts.append(
-                part.group_by("date").agg(available=pl.col("available").sum(), symbols=pl.len())
-            )
-            yield part
-
     rows = availability_parts(
         first_days, found, window.start, window.end, vision.vision_url, checked_at
     )
     with warehouse.get_connection() as conn:
-        availability_store.replace_window(
-            conn, counted(rows), window.start, window.end, checked_at, only
-        )
-    per_day = (
-        pl.concat(counts).group_by("date").agg(pl.col("available", "symbols").sum()).sort("date")
-        if counts
-        else pl.DataFrame(schema={"date": pl.Date, "available": pl.UInt32, "symbols": pl.UInt32})
-    )
+        availability_store.replace_window(conn, rows, window.start, window.end, checked_at, only)
+        per_day = availability_store.per_day_counts(conn, window.start, window.end, only)
     return dg.MaterializeResult(
         metadata={
             "window": str(window),

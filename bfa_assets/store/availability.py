@@ -48,3 +48,15 @@ def replace_window(
                 """,
                 window | {"checked": checked_at},
             )
+
+
+def per_day_counts(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, symbols: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Available and all rows per date of the window (of `symbols` only, if given)."""
+    return conn.sql(
+        "SELECT date, count(*) FILTER (available) AS available, count(*) AS symbols "
+        "FROM daily_availability WHERE date BETWEEN $start AND $end "
+        "AND ($symbols IS NULL OR list_contains($symbols, symbol)) GROUP BY date ORDER BY date",
+        params={"start": start, "end": end, "symbols": list(symbols) if symbols else None},
+    ).pl()
