@@ -21,8 +21,10 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --extra test --python $(PYTHON)
+# --compile-bytecode: every `dagster`/`bfa` process starts from .pyc files even where Python may
+# not write them (PYTHONDONTWRITEBYTECODE); compiling dagster's sources cost ~5 s per process.
+$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --locked --extra test --compile-bytecode --python $(PYTHON)
 	touch $@
 
 install: $(VENV)/.synced  ## create .venv from uv.lock (reproducible)

@@ -8,7 +8,6 @@ findings are broken invariants of our own tables.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+from isal import igzip, isal_zlib
 
 from bfa_assets.exchange import ExchangeInfo
 from bfa_assets.release import build
@@ -294,10 +294,10 @@ def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Fin
 def _gunzip_digest(path: Path) -> str:
     digest = hashlib.sha256()
     try:
-        with gzip.open(path, "rb") as handle:
+        with igzip.open(path, "rb") as handle:  # ISA-L: reads standard gzip ~1.5x faster
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    except (OSError, EOFError):
+    except (OSError, EOFError, isal_zlib.error):
         return "unreadable"
     return digest.hexdigest()
 

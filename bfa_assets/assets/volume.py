@@ -15,6 +15,7 @@ from bfa_assets.partitions import daily_partitions, single_run
 from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
+from bfa_assets.store.volume import WindowWriter
 from bfa_assets.vision.volume import (
     Downloaded,
     Failed,
@@ -33,10 +34,11 @@ async def _plan(vision: VisionResource, needs: dict) -> tuple[Plan, dict]:
 
 
 async def _fetch(
-    vision: VisionResource, todo: list[Source], log: dg.DagsterLogManager
+    vision: VisionResource, todo: list[Source], log: dg.DagsterLogManager, writer: WindowWriter
 ) -> tuple[Downloaded, dict]:
     async with vision.vision_client() as http:
-        return await fetch_and_parse(http, todo, log.info), http.stats.as_metadata()
+        downloaded = await fetch_and_parse(http, todo, log.info, writer.add_rows)
+        return downloaded, http.stats.as_metadata()
 
 
 def _add(a: dict, b: dict) -> dict:
@@ -86,23 +88,23 @@ def daily_volume(
         known = volume_store.known_files(conn, [s.key for s in plan.sources])
     todo = [s for s in plan.sources if not unchanged(s, known, stored)]
     context.log.info(f"{len(plan.sources)} 1d files cover {window}; {len(todo)} are new or changed")
-    downloaded, fetch_stats = asyncio.run(_fetch(vision, todo, context.log))
-    parsed, failures = downloaded.parsed, downloaded.parsed.failures
-    bar_days = {key: days for key, (_, days) in known.items()}
-    bar_days |= {
-        key: set(days) for key, days in parsed.files.select("source_key", "bar_days").iter_rows()
-    }
-    issues = day_issues(plan, failures, bar_days)
-    with warehouse.get_connection() as conn:
-        dropped = volume_store.write_window(
-            conn, parsed.rows, parsed.files, issues, window.start, window.end, only
-        )
+    with (
+        warehouse.get_connection() as conn,
+        volume_store.window_writer(conn, window.start, window.end, only) as writer,
+    ):
+        downloaded, fetch_stats = asyncio.run(_fetch(vision, todo, context.log, writer))
+        files, failures = downloaded.files, downloaded.failures
+        bar_days = {key: days for key, (_, days) in known.items()}
+        bar_days |= {
+            key: set(days) for key, days in files.select("source_key", "bar_days").iter_rows()
+        }
+        dropped = writer.finish(files, day_issues(plan, failures, bar_days))
     for failure in failures:
         context.log.warning(f"not stored: {failure.source.key}: {failure.reason}")
     no_file = sum(len(days) for days in plan.days_without_file.values())
     return dg.MaterializeResult(metadata={
         "window": str(window),
-        "rows_written": parsed.rows.height,
+        "rows_written": downloaded.rows,
         "rows_dropped_unavailable": dropped,
         "files_downloaded": len(downloaded.sources),
         "monthly_files_downloaded": sum(s.monthly for s in downloaded.sources),
@@ -110,7 +112,7 @@ def daily_volume(
         "files_failed": len(failures),
         "failed_files": dg.MetadataValue.md(_failure_table(failures) if failures else "(none)"),
         "available_days_without_1d_file": no_file,
-        "days_without_bar_in_file": parsed.days_without_bar,
+        "days_without_bar_in_file": downloaded.days_without_bar,
         **_add(listing_stats, fetch_stats),
         "duration_s": round(time.monotonic() - started, 2),
     })  # fmt: skip

@@ -13,15 +13,14 @@ import json
 import os
 import shutil
 import uuid
-import zlib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+from isal import isal_zlib
 
 if TYPE_CHECKING:
     from bfa_assets.quality import Finding
@@ -152,34 +151,12 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
 
 
-def gzip_file(source: Path, target: Path, members: int = 2) -> None:
-    """Level 1 (on the full database half the time of level 6 for 4 % more bytes), and one gzip
-    member per core, compressed in parallel (zlib lets go of the GIL) and concatenated: a
-    multi-member file is standard gzip (RFC 1952) that gunzip and Python read whole."""
-    size = source.stat().st_size
-    bounds = [size * i // members for i in range(members + 1)]
-    parts = [target.with_name(f"{target.name}.{i}") for i in range(members)]
-    with ThreadPoolExecutor(max_workers=members) as pool:
-        for done in [
-            pool.submit(_gzip_member, source, bounds[i], bounds[i + 1], parts[i])
-            for i in range(members)
-        ]:
-            done.result()
-    with target.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as handle:
-                shutil.copyfileobj(handle, out, length=1 << 20)
-            part.unlink()
-
-
-def _gzip_member(source: Path, start: int, end: int, target: Path) -> None:
-    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: a gzip header, mtime 0
+def gzip_file(source: Path, target: Path) -> None:
+    """Standard gzip from ISA-L's deflate at its default level 2: the full ~250 MB database in
+    about a second on one core, where zlib's fastest level took ~6 s for 3 % fewer bytes."""
+    packer = isal_zlib.compressobj(2, isal_zlib.DEFLATED, 31)  # wbits 31: gzip header, mtime 0
     with source.open("rb") as raw, target.open("wb") as out:
-        raw.seek(start)
-        left = end - start
-        while left:
-            block = raw.read(min(1 << 20, left))
-            left -= len(block)
+        for block in iter(lambda: raw.read(1 << 20), b""):
             out.write(packer.compress(block))
         out.write(packer.flush())
 

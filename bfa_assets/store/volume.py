@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -54,42 +56,54 @@ def known_files(
     return {key: (etag, set(days)) for key, etag, days in rows}
 
 
-def write_window(
-    conn: duckdb.DuckDBPyConnection,
-    rows: pl.DataFrame,
-    files: pl.DataFrame,
-    issues: pl.DataFrame,
-    start: date,
-    end: date,
-    symbols: Sequence[str] | None = None,
-) -> int:
-    """Replace the rows of the fetched (symbol, date)s; drop rows of days no longer available.
+@contextmanager
+def window_writer(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, symbols: Sequence[str] | None = None
+) -> Iterator[WindowWriter]:
+    """A writer of the window's rows, part by part, all in one transaction: committed when the
+    block succeeds, rolled back (nothing written) when it raises."""
+    with transaction(conn):
+        yield WindowWriter(conn, _params(start, end, symbols))
+
+
+@dataclass
+class WindowWriter:
+    """Replaces the window's rows of the fetched (symbol, date)s, one part at a time.
 
     Rows whose source did not change (and so was not fetched) stay as they are, and so does a
     row whose new file failed verification: a bad re-upload does not erase a verified bar.
-    `files` records every file read, so an unchanged one is not fetched again; `issues` replaces
-    the window's record of why available days have no row.
-    Returns the number of rows deleted for days that are no longer available.
     """
-    with transaction(conn):
-        conn.register("fresh", rows)
-        params = _params(start, end, symbols)
-        conn.execute(
+
+    conn: duckdb.DuckDBPyConnection
+    params: dict
+
+    def add_rows(self, rows: pl.DataFrame) -> None:
+        """Replace the rows of these (symbol, date)s."""
+        self.conn.register("fresh", rows)
+        self.conn.execute(
             f"DELETE FROM daily_volume v WHERE {_FILTER} AND EXISTS "  # noqa: S608
             "(SELECT 1 FROM fresh f WHERE f.symbol = v.symbol AND f.date = v.date)",
-            params,
+            self.params,
         )
-        (gone,) = conn.execute(
+        self.conn.execute("INSERT INTO daily_volume BY NAME SELECT * FROM fresh")
+        self.conn.unregister("fresh")
+
+    def finish(self, files: pl.DataFrame, issues: pl.DataFrame) -> int:
+        """Drop rows of days no longer available, record every file read (so an unchanged one
+        is not fetched again) and replace the window's record of why available days have no
+        row. Returns the number of rows dropped."""
+        (gone,) = self.conn.execute(
             f"DELETE FROM daily_volume v WHERE {_FILTER} AND NOT EXISTS (SELECT 1 FROM "  # noqa: S608
             "daily_availability a WHERE a.symbol = v.symbol AND a.date = v.date AND a.available)",
-            params,
+            self.params,
         ).fetchall()[0]
-        conn.execute("INSERT INTO daily_volume BY NAME SELECT * FROM fresh")
-        conn.register("files", files)
-        conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
-        conn.execute(f"DELETE FROM volume_issues WHERE {_FILTER}", params)  # noqa: S608
-        conn.register("issues", issues)
-        conn.execute("INSERT INTO volume_issues BY NAME SELECT *, now() AS checked_at FROM issues")
-        for name in ("fresh", "files", "issues"):
-            conn.unregister(name)
-    return gone
+        self.conn.register("files", files)
+        self.conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
+        self.conn.execute(f"DELETE FROM volume_issues WHERE {_FILTER}", self.params)  # noqa: S608
+        self.conn.register("issues", issues)
+        self.conn.execute(
+            "INSERT INTO volume_issues BY NAME SELECT *, now() AS checked_at FROM issues"
+        )
+        for name in ("files", "issues"):
+            self.conn.unregister(name)
+        return gone

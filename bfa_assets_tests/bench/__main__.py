@@ -295,18 +295,18 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
             f"{lb.wall_s:.1f} s | {floor(lb)} | {lb.requests} | {lb.bytes_out / 2**20:.1f} | "
             f"{lb.peak_rss_mib:.0f} |"
         )
+    runs = [(f"full, {r.symbols} symbols", r.full) for r in results]
+    if biggest.lookback:
+        runs.append((f"lookback, {biggest.symbols} symbols", biggest.lookback))
     lines += [
         "",
-        "| full history, time per asset | "
-        + " | ".join(f"{r.symbols} symbols" for r in results)
-        + " |",
-        "|---|" + "---|" * len(results),
+        "| time per asset | " + " | ".join(name for name, _ in runs) + " |",
+        "|---|" + "---|" * len(runs),
     ]
     for step in [*ASSETS.split(","), "start, planning, checks"]:
-        cells = []
-        for r in results:
-            took = r.full.steps.get(step, r.full.wall_s - sum(r.full.steps.values()))
-            cells.append(f"{took:.1f} s")
+        cells = [
+            f"{run.steps.get(step, run.wall_s - sum(run.steps.values())):.1f} s" for _, run in runs
+        ]
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
     if biggest.queries:
         lines += [

@@ -12,7 +12,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from bfa_assets.release.build import FILES, build_release, gzip_file
+from bfa_assets.quality import _gunzip_digest
+from bfa_assets.release.build import FILES, build_release, gzip_file, sha256_file
 from bfa_assets.resources import ReleaseResource
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
@@ -51,13 +52,13 @@ def test_the_gz_round_trips_to_the_database(released):
         gzip.decompress((folder / "availability.duckdb.gz").read_bytes())
         == (folder / "availability.duckdb").read_bytes()
     )
-    # compressed as two members in parallel: still one valid file for the gzip tool
+    # written with ISA-L: still a valid file for the gzip tool
     tool = subprocess.run(["gzip", "-t", str(folder / "availability.duckdb.gz")], check=False)
     assert tool.returncode == 0
 
 
 @pytest.mark.parametrize("size", [0, 1, 3 * 2**20 + 7])
-def test_parallel_gzip_is_standard_and_reproducible(tmp_path, size):
+def test_the_gzip_is_standard_and_reproducible(tmp_path, size):
     source = tmp_path / "data"
     source.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
     gzip_file(source, tmp_path / "a.gz")
@@ -66,6 +67,18 @@ def test_parallel_gzip_is_standard_and_reproducible(tmp_path, size):
     assert packed == (tmp_path / "b.gz").read_bytes()
     assert gzip.decompress(packed) == source.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gz", "b.gz", "data"]
+
+
+@pytest.mark.parametrize("flipped", [20, 1056])  # a broken deflate block, a broken CRC
+def test_a_damaged_gz_is_unreadable_for_the_integrity_check(tmp_path, flipped):
+    source = tmp_path / "data"
+    source.write_bytes(bytes(range(256)) * 4000 + bytes(reversed(range(256))) * 800)
+    gzip_file(source, tmp_path / "a.gz")
+    assert _gunzip_digest(tmp_path / "a.gz") == sha256_file(source)
+    damaged = bytearray((tmp_path / "a.gz").read_bytes())
+    damaged[flipped] ^= 0xFF
+    (tmp_path / "a.gz").write_bytes(bytes(damaged))
+    assert _gunzip_digest(tmp_path / "a.gz") == "unreadable"
 
 
 def test_the_database_holds_every_table_and_the_17_column_view(released):

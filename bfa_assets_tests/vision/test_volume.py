@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import polars as pl
 from polars.testing import assert_frame_equal
 
 from bfa_assets.vision.http import HttpClient
@@ -19,20 +20,29 @@ def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
     }  # fmt: skip
 
     async def go(batch_size: int):
+        parts = []
         async with HttpClient(sim.vision_url) as http:
             plan = await plan_sources(http, needs, TINY_END)
-            return await fetch_and_parse(http, plan.sources, lambda _: None, batch_size)
+            downloaded = await fetch_and_parse(
+                http, plan.sources, lambda _: None, parts.append, batch_size
+            )
+        return downloaded, pl.concat(parts).drop("fetched_at").sort("date", "symbol"), len(parts)
 
-    small, whole = asyncio.run(go(7)), asyncio.run(go(100_000))
+    (small, small_rows, small_parts), (whole, whole_rows, whole_parts) = (
+        asyncio.run(go(7)),
+        asyncio.run(go(100_000)),
+    )
     assert len(small.sources) == len(whole.sources) > 7 * 3
-    assert_frame_equal(small.parsed.rows.drop("fetched_at"), whole.parsed.rows.drop("fetched_at"))
+    assert small_parts == len(small.sources) // 7 + 1 and whole_parts == 1
+    assert_frame_equal(small_rows, whole_rows)
+    assert small.rows == whole.rows == small_rows.height
     assert_frame_equal(
-        small.parsed.files.drop("fetched_at").sort("source_key"),
-        whole.parsed.files.drop("fetched_at").sort("source_key"),
+        small.files.drop("fetched_at").sort("source_key"),
+        whole.files.drop("fetched_at").sort("source_key"),
     )
-    assert sorted(f.source.key for f in small.parsed.failures) == sorted(
-        f.source.key for f in whole.parsed.failures
+    assert sorted(f.source.key for f in small.failures) == sorted(
+        f.source.key for f in whole.failures
     )
-    assert small.parsed.days_without_bar == whole.parsed.days_without_bar
+    assert small.days_without_bar == whole.days_without_bar
     truth = tiny.volume_truth(TINY_START, TINY_END)
-    assert small.parsed.rows.height == len(truth)
+    assert small_rows.height == len(truth)

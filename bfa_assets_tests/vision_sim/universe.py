@@ -241,7 +241,7 @@ class Universe:
             months = []
             y, m = first.year, first.month
             while date(y, m, 1) <= last:
-                if self.monthly_publish_time(life, y, m) <= self.now and self._month_days(
+                if self.monthly_publish_time(life, y, m) <= self.now and _month_days(
                     life, interval, y, m
                 ):
                     months.append((y, m))
@@ -249,17 +249,6 @@ class Universe:
             return months
 
         return self._cached(("months", symbol, interval), build)
-
-    def _month_days(self, life: SymbolLife, interval: str, year: int, month: int) -> list[date]:
-        """Days whose bars a monthly file of (year, month) holds: every traded day of the month."""
-        first = life.day_1d if interval == "1d" else life.first_day
-        day = date(year, month, 1)
-        out = []
-        while day.month == month:
-            if day >= first and life.alive_on(day) and day not in life.gaps:
-                out.append(day)
-            day += timedelta(days=1)
-        return out
 
     # --- bars ----------------------------------------------------------------------------------
 
@@ -320,7 +309,7 @@ class Universe:
         ):
             if daily:
                 return DailyFolder(self, symbol, interval)
-            return StaticFolder(sorted(self._monthly_names(symbol, interval)))
+            return StaticFolder(list(self._monthly_names(symbol, interval)))
         return None
 
     def _root_names(self, daily: bool) -> list[str]:
@@ -341,16 +330,28 @@ class Universe:
             day += timedelta(days=1)
         return False
 
-    def _monthly_names(self, symbol: str, interval: str) -> list[str]:
-        life = self._lives[symbol]
-        names = []
-        for y, m in self.published_months(symbol, interval):
-            if interval == "1d" and (y, m) in life.unpadded_months:
-                names.append(f"{symbol}-{interval}-{y}-{m}.zip")
-            else:
-                name = f"{symbol}-{interval}-{y}-{m:02d}.zip"
-                names += [name, name + ".CHECKSUM"]
-        return names
+    def _monthly_names(self, symbol: str, interval: str) -> tuple[str, ...]:
+        """The monthly folder's names, sorted; cached, as every object in it is looked up here."""
+
+        def build() -> tuple[str, ...]:
+            life = self._lives[symbol]
+            names = []
+            for y, m in self.published_months(symbol, interval):
+                if interval == "1d" and (y, m) in life.unpadded_months:
+                    names.append(f"{symbol}-{interval}-{y}-{m}.zip")
+                else:
+                    name = f"{symbol}-{interval}-{y}-{m:02d}.zip"
+                    names += [name, name + ".CHECKSUM"]
+            return tuple(sorted(names))
+
+        return self._cached(("monthly names", symbol, interval), build)
+
+    def _is_monthly_name(self, symbol: str, interval: str, name: str) -> bool:
+        names = self._cached(
+            ("monthly name set", symbol, interval),
+            lambda: frozenset(self._monthly_names(symbol, interval)),
+        )
+        return name in names
 
     # --- objects -------------------------------------------------------------------------------
 
@@ -381,7 +382,7 @@ class Universe:
         match = _MONTHLY_NAME.match(name)
         if not match or match["sym"] != symbol or match["iv"] != interval:
             return None
-        if name not in self._monthly_names(symbol, interval):
+        if not self._is_monthly_name(symbol, interval, name):
             return None
         year, month = int(match["y"]), int(match["m"])
         return self._monthly_object(key, symbol, interval, year, month, bool(match["ck"]))
@@ -423,7 +424,7 @@ class Universe:
         self, key: str, symbol: str, interval: str, year: int, month: int, checksum: bool
     ) -> SimObject:
         life = self._lives[symbol]
-        days = self._month_days(life, interval, year, month)
+        days = _month_days(life, interval, year, month)
         modified = self.monthly_publish_time(life, year, month)
         if any(self.version(life, d) == 2 for d in days):
             modified = max(
@@ -576,6 +577,19 @@ def _publish_jitter(symbol: str) -> timedelta:
 
 def _materialized(key: str, data: bytes, modified: datetime) -> SimObject:
     return SimObject(key, len(data), f'"{hashlib.md5(data).hexdigest()}"', modified, lambda: data)
+
+
+@lru_cache(maxsize=4096)  # a monthly file's days are needed to list it, fetch it, and its CHECKSUM
+def _month_days(life: SymbolLife, interval: str, year: int, month: int) -> tuple[date, ...]:
+    """Days whose bars a monthly file of (year, month) holds: every traded day of the month."""
+    first = life.day_1d if interval == "1d" else life.first_day
+    day = date(year, month, 1)
+    out = []
+    while day.month == month:
+        if day >= first and life.alive_on(day) and day not in life.gaps:
+            out.append(day)
+        day += timedelta(days=1)
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
