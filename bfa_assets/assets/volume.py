@@ -25,6 +25,7 @@ from bfa_assets.vision.volume import (
     fetch_and_parse,
     plan_sources,
     unchanged,
+    unchanged_without_bar,
 )
 
 
@@ -93,12 +94,11 @@ def daily_volume(
         volume_store.window_writer(conn, window.start, window.end, only) as writer,
     ):
         downloaded, fetch_stats = asyncio.run(_fetch(vision, todo, context.log, writer))
-        files, failures = downloaded.files, downloaded.failures
-        bar_days = {key: days for key, (_, days) in known.items()}
-        bar_days |= {
-            key: set(days) for key, days in files.select("source_key", "bar_days").iter_rows()
-        }
-        dropped = writer.finish(files, day_issues(plan, failures, bar_days))
+        failures = downloaded.failures
+        fetched = {source.key for source in todo}
+        skipped = [source for source in plan.sources if source.key not in fetched]
+        without_bar = unchanged_without_bar(skipped, known) | downloaded.without_bar()
+        dropped = writer.finish(downloaded.files, day_issues(plan, failures, without_bar))
     for failure in failures:
         context.log.warning(f"not stored: {failure.source.key}: {failure.reason}")
     no_file = sum(len(days) for days in plan.days_without_file.values())

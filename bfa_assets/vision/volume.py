@@ -226,7 +226,7 @@ class Parsed:
     rows: pl.DataFrame  # VOLUME_COLUMNS, the needed days that the files hold a bar for
     files: pl.DataFrame  # one row per good file: source_key, source_etag, sha256, symbol, bar_days
     failures: list[Failed]
-    days_without_bar: int  # needed days that a good file holds no bar for
+    without_bar: pl.DataFrame  # source_key, date: needed days that a good file holds no bar for
 
 
 @dataclass
@@ -236,19 +236,28 @@ class Downloaded:
     sources: list[Source] = field(default_factory=list)  # verified (a file may fail to parse)
     failures: list[Failed] = field(default_factory=list)  # downloads and parses that failed
     rows: int = 0
-    days_without_bar: int = 0
     _files: list[pl.DataFrame] = field(default_factory=list)
+    _without_bar: list[pl.DataFrame] = field(default_factory=list)
 
     def add(self, part: Parsed) -> None:
         self.failures += part.failures
         self.rows += part.rows.height
-        self.days_without_bar += part.days_without_bar
         self._files.append(part.files)
+        self._without_bar.append(part.without_bar)
 
     @property
     def files(self) -> pl.DataFrame:
         """One row per good file, as `Parsed.files`."""
         return pl.concat(self._files)
+
+    @property
+    def days_without_bar(self) -> int:
+        return sum(part.height for part in self._without_bar)
+
+    def without_bar(self) -> dict[str, set[date]]:
+        """source_key -> the needed days that the good file holds no bar for (few, if any)."""
+        frame = pl.concat(self._without_bar).group_by("source_key").agg("date")
+        return {key: set(days) for key, days in frame.iter_rows()}
 
 
 def volume_rows(fetched: Sequence[Fetched], fetched_at: datetime | None = None) -> Parsed:
@@ -275,6 +284,7 @@ def volume_rows(fetched: Sequence[Fetched], fetched_at: datetime | None = None) 
     bars = parsed.join(files.select("source"), on="source", how="semi")
     needed = files.explode("needed").rename({"needed": "date"})
     rows = needed.join(bars, on=["source", "date"], how="inner")
+    without_bar = needed.join(bars, on=["source", "date"], how="anti")
     bar_days = bars.group_by("source").agg(bar_days=pl.col("date").sort())
     return Parsed(
         rows=rows.with_columns(fetched_at=pl.lit(fetched_at))
@@ -287,7 +297,7 @@ def volume_rows(fetched: Sequence[Fetched], fetched_at: datetime | None = None) 
         .select("source_key", "source_etag", "sha256", "symbol", "bar_days", "fetched_at")
         .cast({"fetched_at": pl.Datetime("us", "UTC")}),
         failures=failures,
-        days_without_bar=needed.height - rows.height,
+        without_bar=without_bar.select("source_key", "date"),
     )
 
 
@@ -310,12 +320,26 @@ ISSUE_COLUMNS = {"date": pl.Date, "symbol": pl.String, "issue": pl.String,
                  "source_key": pl.String, "detail": pl.String}  # fmt: skip
 
 
+def unchanged_without_bar(
+    sources: Sequence[Source], known: dict[str, tuple[str, set[date]]]
+) -> dict[str, set[date]]:
+    """source_key -> the needed days that a file read before (and not fetched again) holds no
+    bar for; files without such days are left out."""
+    out = {}
+    for source in sources:
+        _, bar_days = known.get(source.key, ("", set()))
+        if missing := {d for d in source.days if d not in bar_days}:
+            out[source.key] = missing
+    return out
+
+
 def day_issues(
-    plan: Plan, failures: Sequence[Failed], bar_days: dict[str, set[date]]
+    plan: Plan, failures: Sequence[Failed], without_bar: dict[str, set[date]]
 ) -> pl.DataFrame:
     """Why each needed day without a fresh row has none: no file, no bar in it, or a bad file.
 
-    `bar_days` gives the days with a bar of every good file, fetched now or before.
+    `without_bar` gives the needed days without a bar of every good file, fetched now or
+    before; a file it does not name has a bar for every needed day.
     """
     rows = [
         (d, symbol, "no_1d_file", None, None)
@@ -329,11 +353,10 @@ def day_issues(
                 (d, source.symbol, "file_failed", source.key, failed[source.key])
                 for d in source.days
             ]
-        else:
-            have = bar_days.get(source.key, set())
+        elif (missing := without_bar.get(source.key)) is not None:
             rows += [
                 (d, source.symbol, "no_bar_in_file", source.key, None)
                 for d in source.days
-                if d not in have
+                if d in missing
             ]
     return pl.DataFrame(rows, schema=ISSUE_COLUMNS, orient="row")

@@ -99,6 +99,21 @@ def test_available_days_without_a_1d_file_get_no_row(resources, db_path):
     assert availability(db_path).filter(pl.col("symbol") == symbol)["date"].min() < first_1d
 
 
+def test_every_available_day_without_a_row_is_explained_and_a_rerun_keeps_it(resources, db_path):
+    load(resources)
+    without_row = query(db_path, """
+        SELECT date, symbol FROM daily_availability a WHERE available
+        AND NOT EXISTS (SELECT 1 FROM daily_volume v WHERE v.date = a.date AND v.symbol = a.symbol)
+        ORDER BY ALL""")  # fmt: skip
+    issues = "SELECT date, symbol, issue, source_key FROM volume_issues ORDER BY date, symbol"
+    explained = query(db_path, issues)
+    assert_frame_equal(explained.select("date", "symbol"), without_row)
+    assert set(explained["issue"]) == {"no_bar_in_file", "file_failed"}
+    rerun = metadata(materialize(["daily_volume"], resources, TINY_START, TINY_END), "daily_volume")
+    assert rerun["files_downloaded"] == 0  # so the reasons now come from the files read before
+    assert_frame_equal(query(db_path, issues), explained)
+
+
 def test_a_rerun_downloads_nothing_and_a_reupload_is_picked_up(sim, resources, tiny, db_path):
     symbol, day, when = TINY_QUIRKS["reupload"]
     tiny.set_now(when - timedelta(hours=2))
