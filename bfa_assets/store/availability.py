@@ -8,7 +8,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from bfa_assets.store.transactions import transaction
+from bfa_assets.store.transactions import stage, staging_table, transaction
 
 
 def replace_window(
@@ -19,35 +19,35 @@ def replace_window(
     checked_at: datetime,
     symbols: Sequence[str] | None = None,
 ) -> None:
-    """Replace the window's rows (of `symbols` only, if given) in one transaction, inserting
-    `parts` one at a time so that only one part is ever built in memory.
+    """Replace the window's rows (of `symbols` only, if given) in one transaction. `parts` are
+    staged one at a time (see `staging_table`), so that only one part is ever built in memory.
 
     A run restricted to some symbols does not claim the days as probed: probe_log records only
     days on which every known symbol was checked.
     """
     window = {"start": start, "end": end}
-    with transaction(conn):
-        conn.execute(
-            "DELETE FROM daily_availability WHERE date BETWEEN $start AND $end "
-            "AND ($symbols IS NULL OR list_contains($symbols, symbol))",
-            window | {"symbols": list(symbols) if symbols else None},
-        )
+    with staging_table(conn, "daily_availability") as staged:
         for part in parts:
-            conn.register("new_rows", part)
-            conn.execute("INSERT INTO daily_availability BY NAME SELECT * FROM new_rows")
-            conn.unregister("new_rows")
-        if not symbols:  # the window now holds exactly the new rows of every symbol
+            stage(conn, staged, part)
+        with transaction(conn):
             conn.execute(
-                """
-                INSERT OR REPLACE INTO probe_log
-                SELECT d::DATE, $checked,
-                       count(a.symbol)::INTEGER, count(*) FILTER (a.available)::INTEGER
-                FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY) AS g(d)
-                LEFT JOIN daily_availability a ON a.date = d::DATE
-                GROUP BY d
-                """,
-                window | {"checked": checked_at},
+                "DELETE FROM daily_availability WHERE date BETWEEN $start AND $end "
+                "AND ($symbols IS NULL OR list_contains($symbols, symbol))",
+                window | {"symbols": list(symbols) if symbols else None},
             )
+            conn.execute(f"INSERT INTO daily_availability SELECT * FROM {staged}")  # noqa: S608
+            if not symbols:  # the window now holds exactly the new rows of every symbol
+                conn.execute(
+                    """
+                    INSERT OR REPLACE INTO probe_log
+                    SELECT d::DATE, $checked,
+                           count(a.symbol)::INTEGER, count(*) FILTER (a.available)::INTEGER
+                    FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY) AS g(d)
+                    LEFT JOIN daily_availability a ON a.date = d::DATE
+                    GROUP BY d
+                    """,
+                    window | {"checked": checked_at},
+                )
 
 
 def per_day_counts(

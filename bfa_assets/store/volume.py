@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from bfa_assets.store.transactions import transaction
+from bfa_assets.store.transactions import stage, staging_table, transaction
 
 # The window (and optional symbol subset) every statement here works on. It is a constant and
 # all values are bound parameters, hence the S608 exemptions below.
@@ -60,50 +60,53 @@ def known_files(
 def window_writer(
     conn: duckdb.DuckDBPyConnection, start: date, end: date, symbols: Sequence[str] | None = None
 ) -> Iterator[WindowWriter]:
-    """A writer of the window's rows, part by part, all in one transaction: committed when the
-    block succeeds, rolled back (nothing written) when it raises."""
-    with transaction(conn):
-        yield WindowWriter(conn, _params(start, end, symbols))
+    """A writer of the window's rows, part by part; `finish` writes them all in one
+    transaction. If the block raises before that, nothing is written."""
+    with staging_table(conn, "daily_volume") as staged:
+        yield WindowWriter(conn, staged, _params(start, end, symbols))
 
 
 @dataclass
 class WindowWriter:
-    """Replaces the window's rows of the fetched (symbol, date)s, one part at a time.
+    """Replaces the window's rows of the fetched (symbol, date)s.
 
     Rows whose source did not change (and so was not fetched) stay as they are, and so does a
     row whose new file failed verification: a bad re-upload does not erase a verified bar.
     """
 
     conn: duckdb.DuckDBPyConnection
+    staged: str  # the staging table
     params: dict
 
     def add_rows(self, rows: pl.DataFrame) -> None:
-        """Replace the rows of these (symbol, date)s."""
-        self.conn.register("fresh", rows)
-        self.conn.execute(
-            f"DELETE FROM daily_volume v WHERE {_FILTER} AND EXISTS "  # noqa: S608
-            "(SELECT 1 FROM fresh f WHERE f.symbol = v.symbol AND f.date = v.date)",
-            self.params,
-        )
-        self.conn.execute("INSERT INTO daily_volume BY NAME SELECT * FROM fresh")
-        self.conn.unregister("fresh")
+        """Stage rows that replace the stored rows of their (symbol, date)s."""
+        stage(self.conn, self.staged, rows)
 
     def finish(self, files: pl.DataFrame, issues: pl.DataFrame) -> int:
-        """Drop rows of days no longer available, record every file read (so an unchanged one
-        is not fetched again) and replace the window's record of why available days have no
-        row. Returns the number of rows dropped."""
-        (gone,) = self.conn.execute(
-            f"DELETE FROM daily_volume v WHERE {_FILTER} AND NOT EXISTS (SELECT 1 FROM "  # noqa: S608
-            "daily_availability a WHERE a.symbol = v.symbol AND a.date = v.date AND a.available)",
-            self.params,
-        ).fetchall()[0]
-        self.conn.register("files", files)
-        self.conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
-        self.conn.execute(f"DELETE FROM volume_issues WHERE {_FILTER}", self.params)  # noqa: S608
-        self.conn.register("issues", issues)
-        self.conn.execute(
-            "INSERT INTO volume_issues BY NAME SELECT *, now() AS checked_at FROM issues"
-        )
-        for name in ("files", "issues"):
-            self.conn.unregister(name)
+        """In one transaction: replace the stored rows by the staged ones, drop rows of days no
+        longer available, record every file read (so an unchanged one is not fetched again)
+        and replace the window's record of why available days have no row. Returns the number
+        of rows dropped."""
+        with transaction(self.conn) as conn:
+            conn.execute(
+                f"DELETE FROM daily_volume v WHERE {_FILTER} AND EXISTS (SELECT 1 FROM "  # noqa: S608
+                f"{self.staged} f WHERE f.symbol = v.symbol AND f.date = v.date)",
+                self.params,
+            )
+            (gone,) = conn.execute(
+                f"DELETE FROM daily_volume v WHERE {_FILTER} AND NOT EXISTS (SELECT 1 FROM "  # noqa: S608
+                "daily_availability a WHERE a.symbol = v.symbol AND a.date = v.date "
+                "AND a.available)",
+                self.params,
+            ).fetchall()[0]
+            conn.execute(f"INSERT INTO daily_volume SELECT * FROM {self.staged}")  # noqa: S608
+            conn.register("files", files)
+            conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
+            conn.execute(f"DELETE FROM volume_issues WHERE {_FILTER}", self.params)  # noqa: S608
+            conn.register("issues", issues)
+            conn.execute(
+                "INSERT INTO volume_issues BY NAME SELECT *, now() AS checked_at FROM issues"
+            )
+            for name in ("files", "issues"):
+                conn.unregister(name)
         return gone
