@@ -15,7 +15,6 @@ from bfa_assets.partitions import daily_partitions, single_run
 from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
-from bfa_assets.store.volume import WindowWriter
 from bfa_assets.vision.volume import (
     Downloaded,
     Failed,
@@ -35,7 +34,10 @@ async def _plan(vision: VisionResource, needs: dict) -> tuple[Plan, dict]:
 
 
 async def _fetch(
-    vision: VisionResource, todo: list[Source], log: dg.DagsterLogManager, writer: WindowWriter
+    vision: VisionResource,
+    todo: list[Source],
+    log: dg.DagsterLogManager,
+    writer: volume_store.WindowWriter,
 ) -> tuple[Downloaded, dict]:
     async with vision.vision_client() as http:
         downloaded = await fetch_and_parse(http, todo, log.info, writer.add_rows)
