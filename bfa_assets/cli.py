@@ -1,7 +1,8 @@
 """The `bfa` command line: `bfa query …` over a released database.
 
 By default it reads the release copy (`$BFA_RELEASE_DIR/availability.duckdb`), opened
-read-only, so queries work while a run holds the working database.
+read-only, so queries work while a run holds the working database. `snapshot` reads the
+release's snapshot file beside it when there is one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 import polars as pl
 
 from bfa_assets.store import queries
+from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile, SnapshotFileError
 
 DEFAULT_RELEASE_DIR = "data/release"
 
@@ -51,10 +53,15 @@ class Command:
     answer: Callable[[duckdb.DuckDBPyConnection, argparse.Namespace], pl.DataFrame | dict]
 
 
+def _snapshots_beside(db: Path) -> SnapshotFile | None:
+    path = db.with_name(SNAPSHOT_FILE)
+    return SnapshotFile(path) if path.is_file() else None
+
+
 DAY = ("date", {"type": _date})
 COMMANDS = {
     "snapshot": Command("symbols available on a day", [DAY],
-                        lambda c, a: queries.snapshot(c, a.date)),
+                        lambda c, a: queries.snapshot(c, a.date, _snapshots_beside(a.db))),
     "timeline": Command("every day of one symbol", [("symbol", {})],
                         lambda c, a: queries.timeline(c, a.symbol)),
     "range": Command("symbols available in a date range",
@@ -93,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> str:
-    db = args.db or default_db()
+    db = args.db = args.db or default_db()
     if not db.is_file():
         raise CliError(
             f"no database at {db}: materialize release_artifact first, or pass --db PATH"
@@ -105,6 +112,8 @@ def run(args: argparse.Namespace) -> str:
         raise CliError(f"unknown symbol {error.args[0]!r}") from None
     except duckdb.Error as error:
         raise CliError(f"cannot read {db}: {error}") from None
+    except SnapshotFileError as error:
+        raise CliError(str(error)) from None
     return render(result, args.json)
 
 

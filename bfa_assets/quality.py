@@ -19,6 +19,7 @@ from isal import igzip, isal_zlib
 
 from bfa_assets.exchange import ExchangeInfo
 from bfa_assets.release import build
+from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile, SnapshotFileError
 
 WARN, ERROR = "WARN", "ERROR"
 MAX_LISTED = 30
@@ -268,7 +269,8 @@ def data_findings(
 
 
 def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Finding:
-    """The release verifies: SHA256SUMS, the gz round-trip, row counts equal to the working db."""
+    """The release verifies: SHA256SUMS, the gz round-trip, row counts equal to the working db
+    (the snapshot file's: the available rows)."""
     name = "release_integrity"
     if not (release_dir / build.SUMS).is_file():
         return Finding(name, False, ERROR, f"no release at {release_dir}", {}, [])
@@ -287,6 +289,7 @@ def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Fin
     for table, count in build.table_counts(conn).items():
         if released.get(table) != count:
             lines.append(f"{table}: {released.get(table)} rows released, {count} in the working db")
+    lines += _snapshot_problems(conn, release_dir / SNAPSHOT_FILE)
     summary = f"{len(lines)} problems in the release" if lines else "the release verifies"
     return Finding(name, not lines, ERROR, summary, {"problems": len(lines)}, lines)
 
@@ -300,6 +303,19 @@ def _gunzip_digest(path: Path) -> str:
     except (OSError, EOFError, isal_zlib.error):
         return "unreadable"
     return digest.hexdigest()
+
+
+def _snapshot_problems(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The snapshot file reads, and holds as many rows as the working db has available."""
+    try:
+        rows = SnapshotFile(path).row_count()
+    except SnapshotFileError as error:
+        return [str(error)]
+    sql = "SELECT count(*) FROM daily_availability WHERE available"
+    (available,) = conn.execute(sql).fetchall()[0]
+    if rows == available:
+        return []
+    return [f"{path.name}: {rows} rows, {available} available rows in the working db"]
 
 
 def _table_counts(path: Path) -> dict[str, int]:

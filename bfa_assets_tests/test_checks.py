@@ -171,11 +171,31 @@ def test_release_integrity_catches_a_tampered_release(sim, tmp_path):
     (release / "availability.duckdb.gz").write_bytes(b"not gzip")
     with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
         conn.execute("DELETE FROM probe_log WHERE date = '2022-09-01'")
+        available = conn.execute(  # the same rows, one fewer available
+            "UPDATE daily_availability SET available = false "
+            "WHERE date = '2022-09-02' AND symbol = 'ETHUSDT' RETURNING 1"
+        ).fetchall()
+    assert available == [(1,)]
     result = run_checks(resources, "release_integrity")["release_integrity"]
     assert not result.passed and result.severity == ERROR
+    rows = int(details(result).splitlines()[-1].split()[2])
     assert details(result).splitlines() == [
         "- availability.duckdb.gz: SHA-256 does not match SHA256SUMS",
         "- stats.json: SHA-256 does not match SHA256SUMS",
         "- availability.duckdb.gz: does not decompress to availability.duckdb",
         "- probe_log: 3 rows released, 2 in the working db",
+        f"- available-by-date.arrow: {rows} rows, {rows - 1} available rows in the working db",
     ]
+
+
+def test_release_integrity_names_an_unreadable_snapshot_file(sim, tmp_path):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    load(resources, date(2022, 9, 1), date(2022, 9, 1))
+    snapshots = tmp_path / "release" / "available-by-date.arrow"
+    snapshots.write_bytes(snapshots.read_bytes()[:100])
+    result = run_checks(resources, "release_integrity")["release_integrity"]
+    lines = details(result).splitlines()
+    assert not result.passed and lines[0] == (
+        "- available-by-date.arrow: SHA-256 does not match SHA256SUMS"
+    )
+    assert len(lines) == 2 and lines[1].startswith(f"- cannot read the snapshot file {snapshots}")

@@ -105,6 +105,21 @@ def test_clear_errors(capsys, released, tmp_path):
     )
 
 
+def test_snapshot_reads_the_snapshot_file_beside_the_database_and_sql_without_one(
+    capsys, released, tmp_path
+):
+    day = "2022-09-05"
+    from_file = as_json(capsys, released, "snapshot", day)
+    alone = tmp_path / "availability.duckdb"
+    alone.write_bytes((released.release_dir / "availability.duckdb").read_bytes())
+    assert main(["query", "snapshot", day, "--db", str(alone), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == from_file and len(from_file) > 5
+    (tmp_path / "available-by-date.arrow").write_bytes(b"damaged")
+    assert main(["query", "snapshot", day, "--db", str(alone)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bfa: cannot read the snapshot file ") and "Traceback" not in err
+
+
 def test_the_console_script_reads_the_release_named_by_the_environment(released):
     script = Path(sys.executable).parent / "bfa"
     done = subprocess.run(

@@ -31,15 +31,16 @@ def release_artifact(
     release: ReleaseResource,
     vision: VisionResource,
 ) -> dg.MaterializeResult:
-    """`availability.duckdb` (+ `.gz`), `volume-rankings-timeseries.parquet`, `stats.json`,
-    `RELEASE_NOTES.md` and `SHA256SUMS` in BFA_RELEASE_DIR.
+    """`availability.duckdb` (+ `.gz`), `available-by-date.arrow`,
+    `volume-rankings-timeseries.parquet`, `stats.json`, `RELEASE_NOTES.md` and `SHA256SUMS` in
+    BFA_RELEASE_DIR.
 
     The database is a compact copy of every table plus the view `availability_with_volume`
-    under the original tool's 17 column names; the Parquet file has its 13 columns in its
-    order. RELEASE_NOTES.md records the data-quality findings. The folder is built aside and
-    swapped in atomically, so readers never see half a
-    release. With BFA_GITHUB_REPO and GITHUB_TOKEN set, the files also go to the `latest`
-    GitHub release.
+    under the original tool's 17 column names; the Arrow file holds each day's snapshot as one
+    record batch; the Parquet file has the original 13 columns in their order.
+    RELEASE_NOTES.md records the data-quality findings. The folder is built aside and swapped
+    in atomically, so readers never see half a release. With BFA_GITHUB_REPO and GITHUB_TOKEN
+    set, the files also go to the `latest` GitHub release.
     """
     started = time.monotonic()
     release_dir = Path(release.release_dir)

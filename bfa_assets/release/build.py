@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import duckdb
 from isal import isal_zlib
 
+from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, write_snapshot_file
+
 if TYPE_CHECKING:
     from bfa_assets.quality import Finding
 
@@ -31,7 +33,7 @@ PARQUET = "volume-rankings-timeseries.parquet"
 STATS = "stats.json"
 NOTES = "RELEASE_NOTES.md"
 SUMS = "SHA256SUMS"
-FILES = (DATABASE, DATABASE_GZ, PARQUET, STATS, NOTES, SUMS)
+FILES = (DATABASE, DATABASE_GZ, SNAPSHOT_FILE, PARQUET, STATS, NOTES, SUMS)
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
@@ -100,6 +102,8 @@ def build_release(
     try:
         _copy_database(conn, stage / DATABASE)
         gzip_file(stage / DATABASE, stage / DATABASE_GZ)
+        with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
+            write_snapshot_file(copy, stage / SNAPSHOT_FILE)
         conn.execute(
             f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
             {"path": str(stage / PARQUET)},

@@ -12,6 +12,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from bfa_assets.store.snapshot_file import SnapshotFile
+
 
 class UnknownSymbol(LookupError):
     """The symbol is not in the database."""
@@ -21,8 +23,16 @@ def _frame(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> pl.Da
     return conn.sql(sql, params=params).pl()
 
 
-def snapshot(conn: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
-    """Symbols with a 1m file on `day`, with their volume and rank when known."""
+def snapshot(
+    conn: duckdb.DuckDBPyConnection, day: date, snapshots: SnapshotFile | None = None
+) -> pl.DataFrame:
+    """Symbols with a 1m file on `day`, with their volume and rank when known.
+
+    From the release's snapshot file when given (one memory-mapped record batch, ~0.3 ms),
+    else from `available_by_date` (~1–3 ms, mostly DuckDB's fixed cost per query).
+    """
+    if snapshots is not None:
+        return snapshots.snapshot(day)
     return _frame(conn, """
         SELECT symbol, file_size_bytes, quote_volume, rank
         FROM available_by_date WHERE date = $day

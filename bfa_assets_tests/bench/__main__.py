@@ -30,6 +30,7 @@ import duckdb
 import httpx
 
 from bfa_assets.store import queries
+from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile
 from bfa_assets_tests.processes import simulator_process
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -153,9 +154,12 @@ def _timings(samples: list[float]) -> tuple[float, float]:
 
 
 def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, float]]:
-    """In-process timing of the query functions `bfa query` calls (ms)."""
+    """In-process timing of the query functions `bfa query` calls (ms); the snapshot also
+    without the snapshot file, as it is answered for a database downloaded alone."""
+    snapshots = SnapshotFile(db.with_name(SNAPSHOT_FILE))
     calls = {
-        "snapshot": lambda c: queries.snapshot(c, day),
+        "snapshot": lambda c: queries.snapshot(c, day, snapshots),
+        "snapshot (SQL)": lambda c: queries.snapshot(c, day),
         "timeline": lambda c: queries.timeline(c, symbol),
         "range": lambda c: queries.date_range(c, day - timedelta(days=30), day),
         "top": lambda c: queries.top(c, day, 20),
@@ -234,7 +238,7 @@ def bench_size(
         result.release_bytes = {
             p.name: p.stat().st_size
             for p in sorted(release.iterdir())
-            if p.suffix in (".duckdb", ".gz", ".parquet")
+            if p.suffix in (".duckdb", ".gz", ".parquet", ".arrow")
         }
         db = release / "availability.duckdb"
         print("… queries", flush=True)
@@ -315,11 +319,9 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
             "|---|---|---|---|---|",
         ]
         for name, (median, p95) in biggest.queries.items():
-            cmd_median, cmd_p95 = biggest.commands[name]
-            lines.append(
-                f"| {name} | {median:.2f} ms | {p95:.2f} ms | {cmd_median:.0f} ms | "
-                f"{cmd_p95:.0f} ms |"
-            )
+            command = biggest.commands.get(name)
+            cells = f"{command[0]:.0f} ms | {command[1]:.0f} ms" if command else "— | —"
+            lines.append(f"| {name} | {median:.2f} ms | {p95:.2f} ms | {cells} |")
         lines += ["", "| release file | size |", "|---|---|"]
         lines += [
             f"| {name} | {size / 2**20:.1f} MiB |" for name, size in biggest.release_bytes.items()

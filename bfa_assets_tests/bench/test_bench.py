@@ -13,8 +13,8 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     table = capsys.readouterr().out
     assert "| full history, empty database | 12 | 10 |" in table
     assert "| daily lookback (20 days), filled database | 12 | 20 |" in table
-    for query in ("snapshot", "timeline", "range", "top"):
+    for query in ("snapshot", "snapshot (SQL)", "timeline", "range", "top"):
         assert f"| {query} |" in table
-    assert "| availability.duckdb |" in table
+    assert "| availability.duckdb |" in table and "| available-by-date.arrow |" in table
     for asset in ("futures_symbols", "daily_availability", "daily_volume", "release_artifact"):
         assert f"| {asset} | " in table

@@ -1,0 +1,105 @@
+"""The snapshot file answers exactly what the SQL snapshot answers, for every day, and refuses
+what it cannot read."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from bfa_assets.store import queries
+from bfa_assets.store.snapshot_file import (
+    SNAPSHOT_FILE,
+    SnapshotFile,
+    SnapshotFileError,
+    write_snapshot_file,
+)
+
+DAY = date(2024, 3, 1)
+
+
+@pytest.fixture
+def opened(released):
+    """The session's release: its database, and its snapshot file."""
+    with duckdb.connect(str(released.release_dir / "availability.duckdb"), read_only=True) as conn:
+        yield conn, SnapshotFile(released.release_dir / SNAPSHOT_FILE)
+
+
+def test_every_day_equals_the_sql_snapshot_with_the_same_columns_and_types(opened):
+    conn, snapshots = opened
+    first, last = conn.execute("SELECT min(date), max(date) FROM daily_availability").fetchall()[0]
+    rows = 0
+    for n in range(-3, (last - first).days + 4):  # and a few days outside the data
+        day = first + timedelta(days=n)
+        expected = queries.snapshot(conn, day)
+        assert_frame_equal(queries.snapshot(conn, day, snapshots), expected)
+        rows += expected.height
+    assert rows == snapshots.row_count() > 1000
+
+
+def test_any_arrow_reader_reads_it_whole_as_available_by_date(opened, released):
+    conn, _ = opened
+    whole = pl.read_ipc(released.release_dir / SNAPSHOT_FILE)
+    assert_frame_equal(whole, conn.sql("SELECT * FROM available_by_date").pl())
+
+
+def available_by_date(tmp_path, rows: list[tuple[date, str]]) -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(str(tmp_path / "release.duckdb"))
+    conn.execute(
+        "CREATE TABLE available_by_date (date DATE, symbol VARCHAR, file_size_bytes BIGINT, "
+        "quote_volume DOUBLE, rank INTEGER)"
+    )
+    for row in rows:
+        conn.execute("INSERT INTO available_by_date VALUES (?, ?, 100, 1.5, 1)", row)
+    return conn
+
+
+def test_a_day_without_symbols_inside_the_range_is_empty_and_later_days_stay_in_place(tmp_path):
+    later = DAY + timedelta(days=3)
+    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY, "BUSDT"), (later, "CUSDT")])
+    assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 3
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    symbols = {d: snapshots.snapshot(d)["symbol"].to_list() for d in (DAY, DAY + timedelta(1))}
+    assert symbols == {DAY: ["AUSDT", "BUSDT"], DAY + timedelta(1): []}
+    assert snapshots.snapshot(later)["symbol"].to_list() == ["CUSDT"]
+    assert snapshots.snapshot(later).columns == queries.snapshot(conn, later).columns
+
+
+def test_an_empty_table_gives_a_file_where_every_day_is_empty(tmp_path):
+    conn = available_by_date(tmp_path, [])
+    assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 0
+    snapshot = SnapshotFile(tmp_path / SNAPSHOT_FILE).snapshot(DAY)
+    assert_frame_equal(snapshot, queries.snapshot(conn, DAY))
+
+
+def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_path):
+    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY + timedelta(1), "B"), (DAY, "C")])
+    with pytest.raises(SnapshotFileError, match="not stored in date order"):
+        write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not arrow at all", b"ARROW1\x00\x00" + b"\x00" * 64, "other arrow"],
+    ids=["empty", "text", "bad-arrow", "arrow-without-first-day"],
+)
+def test_a_file_that_is_not_a_snapshot_file_is_a_clear_error(tmp_path, content):
+    path = tmp_path / SNAPSHOT_FILE
+    if content == "other arrow":
+        pl.DataFrame({"date": [DAY]}).write_ipc(path)  # Arrow, but without its first day
+    else:
+        path.write_bytes(content)
+    with pytest.raises(SnapshotFileError, match=f"cannot read the snapshot file {path}"):
+        SnapshotFile(path)
+
+
+def test_a_truncated_file_is_a_clear_error(opened, tmp_path):
+    conn, _ = opened
+    write_snapshot_file(conn, tmp_path / "whole.arrow")
+    whole = (tmp_path / "whole.arrow").read_bytes()
+    (tmp_path / SNAPSHOT_FILE).write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(SnapshotFileError):
+        SnapshotFile(tmp_path / SNAPSHOT_FILE)
