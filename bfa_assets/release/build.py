@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,12 +38,13 @@ FILES = (DATABASE, DATABASE_GZ, SNAPSHOT_FILE, PARQUET, STATS, NOTES, SUMS)
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
-# Copied tables and their sort order: by date, then symbol, so date filters skip most blocks.
+# Copied tables and their sort order: by date, so date filters skip most blocks. The two big
+# tables are not also sorted by symbol within a day: that costs ~1 s of every daily release.
 TABLES = {
     "symbols": "symbol",
-    "daily_availability": "date, symbol",
+    "daily_availability": "date",
     "probe_log": "date",
-    "daily_volume": "date, symbol",
+    "daily_volume": "date",
     "volume_rankings": "date, rank, symbol",
     "volume_files": "source_key",
 }
@@ -55,10 +57,11 @@ FROM daily_availability a
 LEFT JOIN daily_volume v USING (date, symbol)
 LEFT JOIN volume_rankings r USING (date, symbol)
 """
-READ_TABLES = {  # table -> query, from constants only
-    "available_by_date": f"SELECT * EXCLUDE (available) FROM ({DAILY}) WHERE available "  # noqa: S608
-    "ORDER BY date, symbol",
+READ_TABLES = {  # table -> query, from constants only, made in this order (the second reads
+    # the first: a third less time than joining again)
     "daily_by_symbol": f"{DAILY} ORDER BY symbol, date",
+    "available_by_date": "SELECT * EXCLUDE (available) FROM daily_by_symbol WHERE available "
+    "ORDER BY date, symbol",
 }
 # The original tool's 17 columns, for users of its file.
 VIEW = """
@@ -101,13 +104,15 @@ def build_release(
     stage.mkdir(parents=True)
     try:
         _copy_database(conn, stage / DATABASE)
-        gzip_file(stage / DATABASE, stage / DATABASE_GZ)
-        with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
-            write_snapshot_file(copy, stage / SNAPSHOT_FILE)
-        conn.execute(
-            f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
-            {"path": str(stage / PARQUET)},
-        )
+        with ThreadPoolExecutor(max_workers=1) as background:  # ISA-L and DuckDB drop the GIL
+            gzipped = background.submit(gzip_file, stage / DATABASE, stage / DATABASE_GZ)
+            with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
+                write_snapshot_file(copy, stage / SNAPSHOT_FILE)
+            conn.execute(
+                f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
+                {"path": str(stage / PARQUET)},
+            )
+            gzipped.result()
         stats = release_stats(conn, generated_at)
         stats["checks"] = {
             c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
