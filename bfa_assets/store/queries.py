@@ -28,7 +28,7 @@ def snapshot(
 ) -> pl.DataFrame:
     """Symbols with a 1m file on `day`, with their volume and rank when known.
 
-    From the release's snapshot file when given (one memory-mapped record batch, ~0.3 ms),
+    From the release's snapshot file when given (one memory-mapped record batch, ~0.2 ms),
     else from `available_by_date` (~1–3 ms, mostly DuckDB's fixed cost per query).
     """
     if snapshots is not None:

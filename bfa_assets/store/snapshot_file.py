@@ -3,7 +3,7 @@
 A snapshot is the question scripts ask most, and ask in loops. DuckDB answers it from
 `available_by_date` in 1–3 ms, most of it its fixed cost per query; this file answers it by
 index arithmetic — record batch `day - first_date` of a memory-mapped Arrow IPC file — in
-~0.3 ms, without reading the rest of the file. It holds exactly the rows of `available_by_date`
+~0.2 ms, without reading the rest of the file. It holds exactly the rows of `available_by_date`
 in the same order, uncompressed (compression made a read 3x slower), so any Arrow reader
 (Polars, pandas, DuckDB) can also read it whole.
 """
