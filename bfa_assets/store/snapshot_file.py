@@ -60,6 +60,7 @@ class SnapshotFile:
     """A snapshot file opened for reading; cheap to open, memory-mapped, safe to share."""
 
     def __init__(self, path: Path | str) -> None:
+        self._path = path
         try:
             self._file = ipc.open_file(pa.memory_map(str(path)))
             self._first = date.fromisoformat(self._file.schema.metadata[FIRST_DATE].decode())
@@ -68,11 +69,19 @@ class SnapshotFile:
         self._empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
 
     def snapshot(self, day: date) -> pl.DataFrame:
-        """The rows of `day` (symbol order), the columns of `queries.snapshot`."""
+        """The rows of `day` (symbol order), the columns of `queries.snapshot`; none for a day
+        outside the file."""
         index = (day - self._first).days
         inside = 0 <= index < self._file.num_record_batches
-        batch = self._file.get_batch(index) if inside else self._empty
-        return pl.from_arrow(batch.select(COLUMNS))
+        return pl.from_arrow((self._batch(index) if inside else self._empty).select(COLUMNS))
 
     def row_count(self) -> int:
-        return sum(self._file.get_batch(i).num_rows for i in range(self._file.num_record_batches))
+        return sum(self._batch(i).num_rows for i in range(self._file.num_record_batches))
+
+    def _batch(self, index: int) -> pa.RecordBatch:
+        try:
+            return self._file.get_batch(index)
+        except (OSError, pa.ArrowInvalid) as error:  # a damaged table of batches in the footer
+            raise SnapshotFileError(
+                f"cannot read batch {index} of the snapshot file {self._path}: {error}"
+            ) from None

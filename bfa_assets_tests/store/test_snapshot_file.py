@@ -103,3 +103,17 @@ def test_a_truncated_file_is_a_clear_error(opened, tmp_path):
     (tmp_path / SNAPSHOT_FILE).write_bytes(whole[: len(whole) // 2])
     with pytest.raises(SnapshotFileError):
         SnapshotFile(tmp_path / SNAPSHOT_FILE)
+
+
+def test_a_damaged_table_of_batches_is_a_clear_error_when_a_day_is_read(opened, tmp_path):
+    conn, _ = opened
+    path = tmp_path / SNAPSHOT_FILE
+    write_snapshot_file(conn, path)
+    data = bytearray(path.read_bytes())
+    data[-1000:-744] = bytes(256)  # inside the footer's list of record batches
+    path.write_bytes(data)
+    with pytest.raises(SnapshotFileError, match="cannot read batch"):
+        snapshots = SnapshotFile(path)
+        first = conn.execute("SELECT min(date) FROM available_by_date").fetchall()[0][0]
+        for n in range(120):
+            snapshots.snapshot(first + timedelta(days=n))
