@@ -3,6 +3,7 @@
 Snapshot, timeline and range read the release's `available_by_date` / `daily_by_symbol` tables
 (see release.build), which are stored sorted; DuckDB keeps a scan's stored order when a query
 has no ORDER BY (`preserve_insertion_order`, on by default), so those queries need no sort.
+Given the release's snapshot file, the snapshot reads it instead (see store.snapshot_file).
 """
 
 from __future__ import annotations
