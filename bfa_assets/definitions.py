@@ -2,14 +2,14 @@
 
 import dagster as dg
 
-from bfa_assets.assets.availability import daily_availability
-from bfa_assets.assets.rankings import volume_rankings
-from bfa_assets.assets.release import release_artifact
-from bfa_assets.assets.symbols import futures_symbols
-from bfa_assets.assets.volume import daily_volume
-from bfa_assets.automation import SENSORS
-from bfa_assets.checks import CHECKS
-from bfa_assets.resources import build_resources
+from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.rankings import volume_rankings
+from bfa_assets.defs.assets.release import release_artifact
+from bfa_assets.defs.assets.symbols import futures_symbols
+from bfa_assets.defs.assets.volume import daily_volume
+from bfa_assets.defs.checks import CHECKS
+from bfa_assets.defs.resources import build_resources
+from bfa_assets.defs.sensors import SENSORS
 
 ASSETS = [futures_symbols, daily_availability, daily_volume, volume_rankings, release_artifact]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from isal import igzip, isal_zlib
 
-from bfa_assets.exchange import ExchangeInfo
+from bfa_assets.fapi import ExchangeInfo
 from bfa_assets.release import build
 from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile, SnapshotFileError
 

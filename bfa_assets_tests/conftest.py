@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")

@@ -10,8 +10,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from bfa_assets.checks import CHECKS
 from bfa_assets.definitions import ASSETS
+from bfa_assets.defs.checks import CHECKS
 
 AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bfa_assets.resources import build_resources
+from bfa_assets.defs.resources import build_resources
 
 
 def test_the_working_database_is_opened_with_a_bounded_memory_limit(tmp_path, monkeypatch):

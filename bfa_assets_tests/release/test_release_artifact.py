@@ -12,9 +12,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from bfa_assets.defs.resources import ReleaseResource
 from bfa_assets.quality import _gunzip_digest
 from bfa_assets.release.build import FILES, build_release, gzip_file, sha256_file
-from bfa_assets.resources import ReleaseResource
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
 from bfa_assets_tests.release.fake_github import serve_fake_github

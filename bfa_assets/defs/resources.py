@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from bfa_assets.exchange import ExchangeInfo, try_exchange_info
+from bfa_assets.fapi import ExchangeInfo, try_exchange_info
 from bfa_assets.notify import PUSHOVER_URL, send_pushover
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate

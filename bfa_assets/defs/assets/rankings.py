@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from bfa_assets.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.assets.volume import daily_volume
-from bfa_assets.assets.windows import window_of
-from bfa_assets.metadata import markdown_table
-from bfa_assets.partitions import daily_partitions, single_run
-from bfa_assets.resources import Warehouse
+from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets.volume import daily_volume
+from bfa_assets.defs.assets.windows import window_of
+from bfa_assets.defs.partitions import daily_partitions, single_run
+from bfa_assets.defs.resources import Warehouse
+from bfa_assets.markdown import markdown_table
 from bfa_assets.store import rankings as ranking_store
 
 

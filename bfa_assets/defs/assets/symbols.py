@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from bfa_assets.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.exchange import ExchangeInfo, try_exchange_info
-from bfa_assets.metadata import bullet_list
-from bfa_assets.partitions import single_run
-from bfa_assets.resources import VisionResource, Warehouse
+from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.partitions import single_run
+from bfa_assets.defs.resources import VisionResource, Warehouse
+from bfa_assets.fapi import ExchangeInfo, try_exchange_info
+from bfa_assets.markdown import bullet_list
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.vision.discovery import Discovery, discover_symbols, first_1m_days
 

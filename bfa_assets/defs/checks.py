@@ -9,11 +9,11 @@ from pathlib import Path
 import dagster as dg
 
 from bfa_assets import quality
-from bfa_assets.assets.availability import daily_availability
-from bfa_assets.assets.rankings import volume_rankings
-from bfa_assets.assets.release import release_artifact
-from bfa_assets.assets.volume import daily_volume
-from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.rankings import volume_rankings
+from bfa_assets.defs.assets.release import release_artifact
+from bfa_assets.defs.assets.volume import daily_volume
+from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
 
 
 def as_result(finding: quality.Finding) -> dg.AssetCheckResult:

@@ -4,13 +4,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from bfa_assets.assets.availability import daily_availability
-from bfa_assets.assets.rankings import volume_rankings
-from bfa_assets.assets.release import release_artifact
-from bfa_assets.assets.symbols import futures_symbols
-from bfa_assets.assets.volume import daily_volume
-from bfa_assets.lookback import Backfill, daily_decision, lookback_window, plan_new_symbol_backfill
-from bfa_assets.resources import AutomationResource, VisionResource
+from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.rankings import volume_rankings
+from bfa_assets.defs.assets.release import release_artifact
+from bfa_assets.defs.assets.symbols import futures_symbols
+from bfa_assets.defs.assets.volume import daily_volume
+from bfa_assets.defs.resources import AutomationResource, VisionResource
+from bfa_assets.scheduling import (
+    Backfill,
+    daily_decision,
+    lookback_window,
+    plan_new_symbol_backfill,
+)
 
 EVERYTHING = [futures_symbols, daily_availability, daily_volume, volume_rankings, release_artifact]
 HISTORY = [daily_availability, daily_volume, volume_rankings, release_artifact]

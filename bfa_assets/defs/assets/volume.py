@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from bfa_assets.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.assets.availability import daily_availability
-from bfa_assets.assets.windows import SymbolFilter, Window, check_symbols, window_of
-from bfa_assets.metadata import markdown_table
-from bfa_assets.partitions import daily_partitions, single_run
-from bfa_assets.resources import VisionResource, Warehouse
+from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.windows import SymbolFilter, Window, check_symbols, window_of
+from bfa_assets.defs.partitions import daily_partitions, single_run
+from bfa_assets.defs.resources import VisionResource, Warehouse
+from bfa_assets.markdown import markdown_table
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
 from bfa_assets.vision.volume import (

@@ -8,13 +8,13 @@ import dagster as dg
 import polars as pl
 
 from bfa_assets import quality
-from bfa_assets.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.assets.rankings import volume_rankings
-from bfa_assets.metadata import markdown_table
-from bfa_assets.partitions import single_run
+from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets.rankings import volume_rankings
+from bfa_assets.defs.partitions import single_run
+from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets.markdown import markdown_table
 from bfa_assets.release.build import build_release
 from bfa_assets.release.github import publish_release
-from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
 
 
 @dg.asset(
