@@ -27,13 +27,13 @@ $(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --locked --extra test --compile-bytecode --python $(PYTHON)
 	touch $@
 
-install: $(VENV)/.synced  ## create .venv from uv.lock (reproducible)
+install: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml  ## create .venv from uv.lock (reproducible) and the instance in .dagster/
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
 
-dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on 127.0.0.1:3000 against the real Binance services
+dev: install  ## Dagster UI + daemon on 127.0.0.1:3000 against the real Binance services
 	$(BIN)/dagster dev -h $(HOST) -p $(PORT)
 
 demo: install  ## the same, offline, against the simulator (demo scenario) on 127.0.0.1
@@ -42,11 +42,13 @@ demo: install  ## the same, offline, against the simulator (demo scenario) on 12
 browser:  ## Debian's Chromium for the end-to-end UI test (nothing to do when it is there)
 	bash scripts/install-browser.sh
 
-lint: install  ## ruff lint and format check
+lint: install  ## ruff lint and format check, and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
-test: lint browser  ## install what is missing, lint, and run the whole test suite
+test: lint browser  ## install what is missing, lint, check the definitions load, run the whole test suite
+	$(BIN)/dg check defs
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install  ## the performance benchmark (BENCH_ARGS="--symbols 100 --days 90" for a quick one)

@@ -8,6 +8,7 @@ from bfa_assets.defs.assets.release import release_artifact
 from bfa_assets.defs.assets.symbols import futures_symbols
 from bfa_assets.defs.assets.volume import daily_volume
 from bfa_assets.defs.checks import CHECKS
+from bfa_assets.defs.notifications import NOTIFICATIONS
 from bfa_assets.defs.resources import build_resources
 from bfa_assets.defs.sensors import SENSORS
 
@@ -16,7 +17,7 @@ ASSETS = [futures_symbols, daily_availability, daily_volume, volume_rankings, re
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=CHECKS,
-    sensors=SENSORS,
+    sensors=[*SENSORS, *NOTIFICATIONS],
     resources=build_resources(),
     executor=dg.in_process_executor,  # steps of a run share one DuckDB file: never in parallel
 )

@@ -8,76 +8,62 @@ findings are broken invariants of our own tables.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import duckdb
-from isal import igzip, isal_zlib
 
 from bfa_assets.fapi import ExchangeInfo
-from bfa_assets.release import build
-from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile, SnapshotFileError
+from bfa_assets.markdown import bullets
+from bfa_assets.store.coverage import coverage, describe_ranges
 
 WARN, ERROR = "WARN", "ERROR"
-MAX_LISTED = 30
 
 
 @dataclass(frozen=True)
 class Finding:
+    """A check's verdict on the tables, with what an operator needs to act on it."""
+
     name: str
     passed: bool
     severity: str
     summary: str
     counts: dict[str, int | float | str] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)  # the offending dates/symbols, as lines
+    source: str = ""  # where the verdict was recorded (e.g. a run), when read back
 
     def details_markdown(self) -> str:
-        shown = [f"- {line}" for line in self.details[:MAX_LISTED]]
-        if len(self.details) > MAX_LISTED:
-            shown.append(f"- … and {len(self.details) - MAX_LISTED} more")
-        return "\n".join(shown) or "(none)"
+        return bullets(self.details)
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
     return conn.execute(sql, params or {}).fetchall()
 
 
-def _ranges(days: Sequence[date]) -> list[str]:
-    """Consecutive days folded into `first..last` ranges."""
-    out: list[list[date]] = []
-    for day in days:
-        if out and day - out[-1][1] == timedelta(days=1):
-            out[-1][1] = day
-        else:
-            out.append([day, day])
-    return [f"{a}" if a == b else f"{a}..{b} ({(b - a).days + 1} days)" for a, b in out]
-
-
 # --- daily_availability ----------------------------------------------------------------------
 
 
 def continuity(conn: duckdb.DuckDBPyConnection) -> Finding:
-    """Every day from the first to the newest probed day was probed for all symbols."""
-    (first, last, probed) = _rows(conn, "SELECT min(date), max(date), count(*) FROM probe_log")[0]
-    if first is None:
-        return Finding("continuity", True, ERROR, "nothing probed yet")
-    missing = [d for (d,) in _rows(conn, """
-        SELECT g.d::DATE FROM generate_series($first::DATE, $last::DATE, INTERVAL 1 DAY) g(d)
-        ANTI JOIN probe_log p ON p.date = g.d::DATE ORDER BY 1
-    """, {"first": first, "last": last})]  # fmt: skip
-    ranges = _ranges(missing)
+    """Every day from the first to the newest checked day was checked for all symbols."""
+    covered = coverage(conn)
+    if not covered.checked:
+        return Finding("continuity", True, ERROR, "nothing checked yet")
+    (first, _), (_, last) = covered.checked[0], covered.checked[-1]
+    holes = covered.holes
+    missing = sum((b - a).days + 1 for a, b in holes)
     summary = (
-        f"{probed} days probed, {first}..{last}, no gap"
-        if not missing
-        else f"{len(missing)} days in {first}..{last} never probed, in {len(ranges)} ranges"
+        f"{covered.days_checked} days checked, {first}..{last}, no gap"
+        if not holes
+        else f"{missing} days in {first}..{last} never checked, in {len(holes)} ranges: "
+        "back-fill them (all partitioned assets)"
     )
-    counts = {"first_date": str(first), "last_date": str(last), "days_probed": probed,
-              "days_missing": len(missing)}  # fmt: skip
-    return Finding("continuity", not missing, ERROR, summary, counts, ranges)
+    counts = {
+        "first_date": str(first),
+        "last_date": str(last),
+        "days_checked": covered.days_checked,
+        "days_missing": missing,
+    }
+    return Finding("continuity", not holes, ERROR, summary, counts, describe_ranges(holes))
 
 
 def completeness(
@@ -256,75 +242,3 @@ def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
         "ranks dense from 1, shares sum to 100, only USDT perpetuals"
     )
     return Finding("ranking_sanity", not lines, ERROR, summary, counts, lines)
-
-
-def data_findings(
-    conn: duckdb.DuckDBPyConnection, exchange: ExchangeInfo | None, problem: str | None
-) -> list[Finding]:
-    """Every finding about the tables, for the release notes."""
-    return [continuity(conn), completeness(conn), exchange_cross_check(conn, exchange, problem),
-            volume_sanity(conn), volume_coverage(conn), ranking_sanity(conn)]  # fmt: skip
-
-
-# --- release_artifact ------------------------------------------------------------------------
-
-
-def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Finding:
-    """The release verifies: SHA256SUMS, the gz round-trip, row counts equal to the working db
-    (the snapshot file's: the available rows)."""
-    name = "release_integrity"
-    if not (release_dir / build.SUMS).is_file():
-        return Finding(name, False, ERROR, f"no release at {release_dir}", {}, [])
-    lines, digests = [], {}
-    with ThreadPoolExecutor(max_workers=1) as background:  # ISA-L and hashlib drop the GIL
-        gunzipped = background.submit(_gunzip_digest, release_dir / build.DATABASE_GZ)
-        for line in (release_dir / build.SUMS).read_text().splitlines():
-            digest, _, file = line.partition("  ")
-            if not (release_dir / file).is_file():
-                lines.append(f"{file}: listed in SHA256SUMS but missing")
-                continue
-            digests[file] = build.sha256_file(release_dir / file)
-            if digests[file] != digest:
-                lines.append(f"{file}: SHA-256 does not match SHA256SUMS")
-        database = release_dir / build.DATABASE
-        if gunzipped.result() != (digests.get(build.DATABASE) or build.sha256_file(database)):
-            lines.append(f"{build.DATABASE_GZ}: does not decompress to {build.DATABASE}")
-    released = _table_counts(database)
-    for table, count in build.table_counts(conn).items():
-        if released.get(table) != count:
-            lines.append(f"{table}: {released.get(table)} rows released, {count} in the working db")
-    lines += _snapshot_problems(conn, release_dir / SNAPSHOT_FILE)
-    summary = f"{len(lines)} problems in the release" if lines else "the release verifies"
-    return Finding(name, not lines, ERROR, summary, {"problems": len(lines)}, lines)
-
-
-def _gunzip_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with igzip.open(path, "rb") as handle:  # ISA-L: reads standard gzip ~1.5x faster
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except (OSError, EOFError, isal_zlib.error):
-        return "unreadable"
-    return digest.hexdigest()
-
-
-def _snapshot_problems(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """The snapshot file reads, and holds as many rows as the working db has available."""
-    try:
-        rows = SnapshotFile(path).row_count()
-    except SnapshotFileError as error:
-        return [str(error)]
-    sql = "SELECT count(*) FROM daily_availability WHERE available"
-    (available,) = conn.execute(sql).fetchall()[0]
-    if rows == available:
-        return []
-    return [f"{path.name}: {rows} rows, {available} available rows in the working db"]
-
-
-def _table_counts(path: Path) -> dict[str, int]:
-    try:
-        with duckdb.connect(str(path), read_only=True) as released:
-            return build.table_counts(released)
-    except duckdb.Error:
-        return {}

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
-from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets.defs.resources import FapiResource, ReleaseResource, VisionResource, Warehouse
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
@@ -38,11 +39,12 @@ def resources(sim: SimServer, db_path: Path) -> dict:
     return pipeline_resources(sim, db_path)
 
 
-def pipeline_resources(sim: SimServer, db_path: Path, **vision: object) -> dict:
+def pipeline_resources(sim: SimServer, db_path: Path, **http: object) -> dict:
+    """Every resource pointed at the simulator; `http` settings (retries) go to both services."""
+    http = {"retry_max_seconds": 30.0, **http}
     return {
-        "vision": VisionResource(
-            vision_url=sim.vision_url, fapi_url=sim.fapi_url, retry_max_seconds=30.0, **vision
-        ),
+        "vision": VisionResource(vision_url=sim.vision_url, **http),
+        "fapi": FapiResource(fapi_url=sim.fapi_url, **http),
         "warehouse": Warehouse(database=str(db_path)),
         "release": ReleaseResource(release_dir=str(db_path.parent / "release")),
     }
@@ -64,10 +66,10 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
 
     folder = tmp_path_factory.mktemp("released")
     universe = build("tiny")
-    with SimServer(universe) as sim:
+    with SimServer(universe) as sim, dg.DagsterInstance.ephemeral() as instance:
         resources = pipeline_resources(sim, folder / "bfa.duckdb")
-        materialize(["futures_symbols"], resources)
+        materialize(["futures_symbols"], resources, instance=instance)
         for asset in ("daily_availability", "daily_volume", "volume_rankings"):
-            materialize([asset], resources, TINY_START, TINY_END)
-        materialize(["release_artifact"], resources)
+            materialize([asset], resources, TINY_START, TINY_END, instance=instance, checks=True)
+        materialize(["release_artifact"], resources, instance=instance)
     return Released(universe, folder / "bfa.duckdb", folder / "release")

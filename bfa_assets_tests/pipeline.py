@@ -12,6 +12,7 @@ import polars as pl
 
 from bfa_assets.definitions import ASSETS
 from bfa_assets.defs.checks import CHECKS
+from bfa_assets.defs.partitions import range_tags
 
 AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
 
@@ -23,29 +24,37 @@ def materialize(
     end: date | str | None = None,
     run_config: dict | None = None,
     raise_on_error: bool = True,
+    instance: dg.DagsterInstance | None = None,
+    checks: bool = False,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the named assets, over the partition range [start, end] when given."""
-    tags = {}
-    if start is not None:
-        tags = {
-            "dagster/asset_partition_range_start": str(start),
-            "dagster/asset_partition_range_end": str(end or start),
-        }
+    """Materialize the named assets, over the partition range [start, end] when given; with
+    `checks`, their asset checks too. Runs that share an `instance` see each other's results
+    (the release reads the checks' latest results); by default each run has its own."""
+    tags = (
+        range_tags(date.fromisoformat(str(start)), date.fromisoformat(str(end or start)))
+        if start
+        else {}
+    )
     return dg.materialize(
-        ASSETS,
+        [*ASSETS, *CHECKS] if checks else ASSETS,
         selection=names,
         resources=resources,
         tags=tags,
         run_config=run_config,
         raise_on_error=raise_on_error,
+        instance=instance,
     )
 
 
 def run_checks(resources: dict, *names: str) -> dict[str, dg.AssetCheckEvaluation]:
-    """Run the named asset checks on their own; their evaluations by check name."""
+    """Run the named asset checks on their own; their evaluations by check name (a failed
+    blocking check fails its step, after recording its evaluation)."""
     chosen = [c for c in CHECKS if c.check_key.name in names]
     result = dg.materialize(
-        [*ASSETS, *CHECKS], selection=dg.AssetSelection.checks(*chosen), resources=resources
+        [*ASSETS, *CHECKS],
+        selection=dg.AssetSelection.checks(*chosen),
+        resources=resources,
+        raise_on_error=False,
     )
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 

@@ -7,13 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import dagster as dg
 import pytest
 
+from bfa_assets.defs.notifications import notify_run_failure, notify_run_success
 from bfa_assets.defs.resources import AutomationResource, VisionResource
-from bfa_assets.defs.sensors import (
-    daily_lookback,
-    new_symbol_backfill,
-    notify_run_failure,
-    notify_run_success,
-)
+from bfa_assets.defs.sensors import daily_lookback, new_symbol_backfill
 from bfa_assets.scheduling import Backfill, daily_decision, plan_new_symbol_backfill
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.fake_pushover import serve_fake_pushover
@@ -31,7 +27,7 @@ def recent_universe(clock: time, extra: list[SymbolLife] = ()) -> Universe:
 
 
 def evaluate(sensor, sim: SimServer, cursor: str | None = None, **automation):
-    resources = {"vision": VisionResource(vision_url=sim.vision_url, fapi_url=sim.fapi_url),
+    resources = {"vision": VisionResource(vision_url=sim.vision_url),
                  "automation": AutomationResource(**automation)}  # fmt: skip
     context = dg.build_sensor_context(cursor=cursor, resources=resources)
     return sensor(context), context

@@ -1,7 +1,13 @@
-"""Asset checks: unpartitioned, each reads the whole table (see quality.py for the logic).
+"""Asset checks: unpartitioned, each reads the whole table (the logic is in quality.py).
 
 Partitioned checks are Preview in Dagster 1.13 and lose their per-partition result in ranged
 runs, so every check judges the whole table after each materialization.
+
+Checks run as soon as their asset is written (a higher step priority than the assets), so by
+the time the release is built every check of the run has a result for the release notes. The
+sanity checks are blocking: an impossible bar or a broken ranking stops everything downstream
+in the same run. `continuity` is not blocking, since a back-fill of one part of the history
+leaves holes on purpose; the release refuses a history with holes itself (see release/build).
 """
 
 from pathlib import Path
@@ -9,11 +15,15 @@ from pathlib import Path
 import dagster as dg
 
 from bfa_assets import quality
-from bfa_assets.defs.assets.availability import daily_availability
-from bfa_assets.defs.assets.rankings import volume_rankings
-from bfa_assets.defs.assets.release import release_artifact
-from bfa_assets.defs.assets.volume import daily_volume
-from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets.defs.resources import FapiResource, ReleaseResource, Warehouse
+from bfa_assets.release.verify import release_integrity as verify_release
+
+FIRST = {"dagster/priority": "1"}  # checked before the in-process executor moves on
+# By key, not by the asset objects: the release asset reads the results of these checks.
+AVAILABILITY = "daily_availability"
+VOLUME = "daily_volume"
+RANKINGS = "volume_rankings"
+RELEASE = "release_artifact"
 
 
 def as_result(finding: quality.Finding) -> dg.AssetCheckResult:
@@ -21,9 +31,12 @@ def as_result(finding: quality.Finding) -> dg.AssetCheckResult:
         passed=finding.passed,
         severity=dg.AssetCheckSeverity(finding.severity),
         description=finding.summary,
-        metadata={**finding.counts, "summary": finding.summary,
-                  "details": dg.MetadataValue.md(finding.details_markdown())},
-    )  # fmt: skip
+        metadata={
+            **finding.counts,
+            "summary": finding.summary,
+            "details": dg.MetadataValue.md(finding.details_markdown()),
+        },
+    )
 
 
 class CompletenessConfig(dg.Config):
@@ -31,58 +44,68 @@ class CompletenessConfig(dg.Config):
     pending_days: int = 1  # newest days that may still be publishing
 
 
-@dg.asset_check(asset=daily_availability)
+@dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
 def continuity(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """ERROR if a day between the first and the newest probed day was never probed."""
+    """ERROR if a day between the first and the newest checked day was never checked."""
     with warehouse.get_connection() as conn:
         return as_result(quality.continuity(conn))
 
 
-@dg.asset_check(asset=daily_availability)
+@dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
 def completeness(config: CompletenessConfig, warehouse: Warehouse) -> dg.AssetCheckResult:
     """WARN for days whose available count falls well below the 7-day median."""
     with warehouse.get_connection() as conn:
         return as_result(quality.completeness(conn, config.max_drop, config.pending_days))
 
 
-@dg.asset_check(asset=daily_availability)
-def exchange_info_cross_check(vision: VisionResource, warehouse: Warehouse) -> dg.AssetCheckResult:
+@dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
+def exchange_info_cross_check(fapi: FapiResource, warehouse: Warehouse) -> dg.AssetCheckResult:
     """WARN if exchangeInfo's trading USDT perpetuals and Vision's files match below 95 %.
 
     A geo-block (HTTP 451) or an unreachable API passes as skipped, saying so.
     """
-    info, problem = vision.exchange_info()
+    info, problem = fapi.exchange_info()
     with warehouse.get_connection() as conn:
         return as_result(quality.exchange_cross_check(conn, info, problem))
 
 
-@dg.asset_check(asset=daily_volume)
+@dg.asset_check(asset=VOLUME, op_tags=FIRST, blocking=True)
 def volume_sanity(warehouse: Warehouse) -> dg.AssetCheckResult:
     """ERROR for impossible bars: OHLC outside [low, high], negatives, taker-buy above total."""
     with warehouse.get_connection() as conn:
         return as_result(quality.volume_sanity(conn))
 
 
-@dg.asset_check(asset=daily_volume)
+@dg.asset_check(asset=VOLUME, op_tags=FIRST)
 def volume_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
     """WARN for available days that have a 1d file on Vision but no volume row."""
     with warehouse.get_connection() as conn:
         return as_result(quality.volume_coverage(conn))
 
 
-@dg.asset_check(asset=volume_rankings)
+@dg.asset_check(asset=RANKINGS, op_tags=FIRST, blocking=True)
 def ranking_sanity(warehouse: Warehouse) -> dg.AssetCheckResult:
     """ERROR unless ranks are dense from 1, shares sum to 100 and only USDT perpetuals rank."""
     with warehouse.get_connection() as conn:
         return as_result(quality.ranking_sanity(conn))
 
 
-@dg.asset_check(asset=release_artifact)
+# The checks of the data, whose results the release notes report.
+DATA_CHECKS = [
+    continuity,
+    completeness,
+    exchange_info_cross_check,
+    volume_sanity,
+    volume_coverage,
+    ranking_sanity,
+]
+
+
+@dg.asset_check(asset=RELEASE)
 def release_integrity(warehouse: Warehouse, release: ReleaseResource) -> dg.AssetCheckResult:
     """ERROR unless SHA256SUMS verifies, the gz round-trips and row counts equal the working db."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.release_integrity(conn, Path(release.release_dir)))
+        return as_result(verify_release(conn, Path(release.release_dir)))
 
 
-CHECKS = [continuity, completeness, exchange_info_cross_check, volume_sanity, volume_coverage,
-          ranking_sanity, release_integrity]  # fmt: skip
+CHECKS = [*DATA_CHECKS, release_integrity]

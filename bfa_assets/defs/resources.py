@@ -1,4 +1,9 @@
-"""Resources and settings. Every setting has a default for the real services and an env var."""
+"""Resources: one per service the assets talk to, each built from its environment variables.
+
+Every setting has a default for the real services (bfa_assets/settings.py); when its
+environment variable is set, the resource holds a Dagster `EnvVar`, so the UI shows the
+variable's name (never a secret's value).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from bfa_assets import settings
 from bfa_assets.fapi import ExchangeInfo, try_exchange_info
 from bfa_assets.notify import PUSHOVER_URL, send_pushover
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
@@ -20,56 +26,68 @@ from bfa_assets.store.schema import migrate
 from bfa_assets.vision.http import HttpClient, RetryPolicy
 from bfa_assets.vision.publication import day_published
 
-DEFAULT_VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.vision"
-DEFAULT_FAPI_URL = "https://fapi.binance.com"
-DEFAULT_DUCKDB_PATH = "data/bfa.duckdb"
-DEFAULT_RELEASE_DIR = "data/release"
-DEFAULT_HTTP_CONCURRENCY = 64
+# A sensor's look at Vision: at most ~40 s in all (attempts of at most 10 s within 25 s).
+PROBE_RETRY = RetryPolicy(max_attempts=3, max_total_seconds=25.0, max_wait=5.0)
 
 
-class VisionResource(dg.ConfigurableResource):
-    """Binance Vision (an S3 bucket) and the USD-M REST API."""
+class _HttpService(dg.ConfigurableResource):
+    """What every HTTP service shares: how hard to retry a request."""
 
-    vision_url: str = DEFAULT_VISION_URL
-    fapi_url: str = DEFAULT_FAPI_URL
-    concurrency: int = DEFAULT_HTTP_CONCURRENCY
     retry_attempts: int = 8
     retry_max_seconds: float = 180.0
 
-    def _retry(self) -> RetryPolicy:
+    def retry(self) -> RetryPolicy:
         return RetryPolicy(
             max_attempts=self.retry_attempts, max_total_seconds=self.retry_max_seconds
         )
 
-    def vision_client(self) -> HttpClient:
-        return HttpClient(self.vision_url, concurrency=self.concurrency, retry=self._retry())
 
-    def fapi_client(self) -> HttpClient:
-        return HttpClient(self.fapi_url, concurrency=2, retry=self._retry(), name="fapi")
+class VisionResource(_HttpService):
+    """Binance Vision, an S3 bucket: listings and objects."""
 
-    def exchange_info(self) -> tuple[ExchangeInfo | None, str | None]:
-        """exchangeInfo, or None and why it could not be read (e.g. a 451 geo-block)."""
+    vision_url: str = settings.VISION_URL
+    concurrency: int = settings.HTTP_CONCURRENCY
 
-        async def fetch() -> tuple[ExchangeInfo | None, str | None]:
-            async with self.fapi_client() as fapi:
-                return await try_exchange_info(fapi)
-
-        return asyncio.run(fetch())
+    def client(self) -> HttpClient:
+        return HttpClient(self.vision_url, concurrency=self.concurrency, retry=self.retry())
 
     def day_published(self, day: date, symbols: list[str]) -> bool:
-        """Whether Vision has the 1m files of `day` for at least half of `symbols`."""
+        """Whether Vision has the 1m files of `day` for at least half of `symbols`.
+
+        For a sensor tick, which Dagster cuts off after 60 s: a few short attempts, then
+        HTTPFailure, instead of the assets' patient policy.
+        """
 
         async def probe() -> bool:
-            async with self.vision_client() as http:
+            quick = HttpClient(self.vision_url, concurrency=4, timeout=10, retry=PROBE_RETRY)
+            async with quick as http:
                 return await day_published(http, symbols, day)
 
         return asyncio.run(probe())
 
 
+class FapiResource(_HttpService):
+    """The USD-M REST API: exchangeInfo, for enrichment and the cross-check."""
+
+    fapi_url: str = settings.FAPI_URL
+
+    def client(self) -> HttpClient:
+        return HttpClient(self.fapi_url, concurrency=2, retry=self.retry(), name="fapi")
+
+    def exchange_info(self) -> tuple[ExchangeInfo | None, str | None]:
+        """exchangeInfo, or None and why it could not be read (e.g. a 451 geo-block)."""
+
+        async def fetch() -> tuple[ExchangeInfo | None, str | None]:
+            async with self.client() as fapi:
+                return await try_exchange_info(fapi)
+
+        return asyncio.run(fetch())
+
+
 class ReleaseResource(dg.ConfigurableResource):
     """Where releases go, and (when both are set) the GitHub repository to publish them to."""
 
-    release_dir: str = DEFAULT_RELEASE_DIR
+    release_dir: str = settings.RELEASE_DIR
     github_repo: str | None = None
     github_token: str | None = None
     github_api_url: str = DEFAULT_API_URL
@@ -83,9 +101,9 @@ class ReleaseResource(dg.ConfigurableResource):
 class AutomationResource(dg.ConfigurableResource):
     """How the sensors keep the data current, and where run outcomes are pushed."""
 
-    lookback_days: int = 20  # every daily run re-checks this many days: Vision publishes late
-    fallback_hour: int = 12  # UTC hour to run anyway when yesterday's files are still missing
-    probe_symbols: list[str] = ["BTCUSDT", "ETHUSDT", "XRPUSDT"]  # noqa: RUF012 - pydantic copies
+    lookback_days: int = settings.LOOKBACK_DAYS
+    fallback_hour: int = settings.FALLBACK_HOUR
+    probe_symbols: list[str] = settings.PROBE_SYMBOLS.split(",")
     pushover_token: str | None = None
     pushover_user: str | None = None
     pushover_url: str = PUSHOVER_URL
@@ -100,21 +118,28 @@ class AutomationResource(dg.ConfigurableResource):
         )
 
 
-# DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it: inserting
-# and committing a whole history's indexes, or copying the database for a release, took
-# 700 MB. Beyond this limit DuckDB evicts its cache and spills to its temp directory.
+# DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it; beyond this
+# limit it evicts its cache and spills to its temp directory (see docs/benchmarks.md).
 DUCKDB_MEMORY_LIMIT = "512MB"
 
 
 class Warehouse(DuckDBResource):
-    """The working DuckDB database (one writer at a time), migrated on every connection."""
+    """The working DuckDB database (one writer at a time), migrated on every connection.
+
+    The connection is closed however the block ends: dagster-duckdb closes it only when the
+    block succeeds, and a connection left open by a failed step keeps the file locked for the
+    rest of the process.
+    """
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with super().get_connection() as conn:
-            migrate(conn)
-            yield conn
+            try:
+                migrate(conn)
+                yield conn
+            finally:
+                conn.close()
 
 
 def _setting(name: str, default: str | None) -> str | dg.EnvVar | None:
@@ -129,24 +154,24 @@ def _int_setting(name: str, default: int) -> int | dg.EnvVar:
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "vision": VisionResource(
-            vision_url=_setting("BFA_VISION_URL", DEFAULT_VISION_URL),
-            fapi_url=_setting("BFA_FAPI_URL", DEFAULT_FAPI_URL),
-            concurrency=_int_setting("BFA_HTTP_CONCURRENCY", DEFAULT_HTTP_CONCURRENCY),
+            vision_url=_setting("BFA_VISION_URL", settings.VISION_URL),
+            concurrency=_int_setting("BFA_HTTP_CONCURRENCY", settings.HTTP_CONCURRENCY),
         ),
+        "fapi": FapiResource(fapi_url=_setting("BFA_FAPI_URL", settings.FAPI_URL)),
         "warehouse": Warehouse(
-            database=_setting("BFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH),
+            database=_setting("BFA_DUCKDB_PATH", settings.DUCKDB_PATH),
             connection_config={"memory_limit": DUCKDB_MEMORY_LIMIT},
         ),
         "release": ReleaseResource(
-            release_dir=_setting("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR),
+            release_dir=_setting("BFA_RELEASE_DIR", settings.RELEASE_DIR),
             github_repo=_setting("BFA_GITHUB_REPO", None),
             github_token=_setting("GITHUB_TOKEN", None),  # an EnvVar: the UI shows its name only
             github_api_url=_setting("BFA_GITHUB_API_URL", DEFAULT_API_URL),
         ),
         "automation": AutomationResource(
-            lookback_days=_int_setting("BFA_LOOKBACK_DAYS", 20),
-            fallback_hour=_int_setting("BFA_FALLBACK_HOUR", 12),
-            probe_symbols=os.environ.get("BFA_PROBE_SYMBOLS", "BTCUSDT,ETHUSDT,XRPUSDT").split(","),
+            lookback_days=_int_setting("BFA_LOOKBACK_DAYS", settings.LOOKBACK_DAYS),
+            fallback_hour=_int_setting("BFA_FALLBACK_HOUR", settings.FALLBACK_HOUR),
+            probe_symbols=os.environ.get("BFA_PROBE_SYMBOLS", settings.PROBE_SYMBOLS).split(","),
             pushover_token=_setting("PUSHOVER_TOKEN", None),
             pushover_user=_setting("PUSHOVER_USER", None),
             pushover_url=_setting("BFA_PUSHOVER_URL", PUSHOVER_URL),

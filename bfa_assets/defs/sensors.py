@@ -1,14 +1,17 @@
-"""Sensors: the daily lookback, the back-fill of new symbols, and run notifications."""
+"""Sensors that request runs: the daily lookback, and the back-fill of new symbols.
 
+The decisions themselves are plain functions (bfa_assets/scheduling.py); these sensors feed
+them the clock, a cheap look at Vision and the discovery's metadata, and turn them into runs.
+"""
+
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
 from bfa_assets.defs.assets.availability import daily_availability
-from bfa_assets.defs.assets.rankings import volume_rankings
-from bfa_assets.defs.assets.release import release_artifact
 from bfa_assets.defs.assets.symbols import futures_symbols
-from bfa_assets.defs.assets.volume import daily_volume
+from bfa_assets.defs.partitions import range_tags
 from bfa_assets.defs.resources import AutomationResource, VisionResource
 from bfa_assets.scheduling import (
     Backfill,
@@ -16,19 +19,18 @@ from bfa_assets.scheduling import (
     lookback_window,
     plan_new_symbol_backfill,
 )
+from bfa_assets.vision.http import HTTPFailure
 
-EVERYTHING = [futures_symbols, daily_availability, daily_volume, volume_rankings, release_artifact]
-HISTORY = [daily_availability, daily_volume, volume_rankings, release_artifact]
-
-
-def range_tags(start: date, end: date) -> dict[str, str]:
-    """One run over a partition range (the assets have single-run back-fill policies)."""
-    return {"dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat()}  # fmt: skip
+# Selections from the graph: everything from discovery on, and everything from availability on.
+EVERYTHING = dg.AssetSelection.assets(futures_symbols).downstream()
+HISTORY = dg.AssetSelection.assets(daily_availability).downstream()
 
 
-@dg.sensor(asset_selection=EVERYTHING, minimum_interval_seconds=300,
-           default_status=dg.DefaultSensorStatus.RUNNING)  # fmt: skip
+@dg.sensor(
+    asset_selection=EVERYTHING,
+    minimum_interval_seconds=int(os.environ.get("BFA_SENSOR_INTERVAL_SECONDS", "300")),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def daily_lookback(
     context: dg.SensorEvaluationContext, vision: VisionResource, automation: AutomationResource
 ) -> dg.SensorResult | dg.SkipReason:
@@ -36,13 +38,20 @@ def daily_lookback(
 
     Re-checking the last `lookback_days` days every day picks up late and re-published files.
     The cursor (the last day requested) and the run key per day make each day requested once,
-    across daemon restarts.
+    across daemon restarts. The look at Vision has its own short retry policy, well inside
+    Dagster's 60 s for a tick: while Vision does not answer, the tick is skipped, saying so,
+    and a later tick tries again.
     """
     last = date.fromisoformat(context.cursor) if context.cursor else None
-    decision = daily_decision(
-        datetime.now(UTC), last,
-        lambda day: vision.day_published(day, automation.probe_symbols), automation.fallback_hour,
-    )  # fmt: skip
+    try:
+        decision = daily_decision(
+            datetime.now(UTC),
+            last,
+            lambda day: vision.day_published(day, automation.probe_symbols),
+            automation.fallback_hour,
+        )
+    except HTTPFailure as error:
+        return dg.SkipReason(f"Vision did not answer the publication probe, trying again: {error}")
     if decision.day is None:
         return dg.SkipReason(decision.reason)
     start, end = lookback_window(decision.day, automation.lookback_days)
@@ -99,47 +108,4 @@ def new_symbol_backfill(
     return dg.SensorResult(run_requests=requests, cursor=events.cursor, skip_reason=skip)
 
 
-def _outcome(context: dg.RunStatusSensorContext) -> str:
-    """A few lines an operator can act on from a phone: what ran, over what, what it did."""
-    run = context.dagster_run
-    tags = run.tags
-    window = tags.get("dagster/asset_partition_range_start")
-    lines = [f"run {run.run_id[:8]} ({tags.get('bfa/trigger', 'manual')})"]
-    if window:
-        lines.append(f"window {window}..{tags.get('dagster/asset_partition_range_end')}")
-    stats = context.instance.get_run_stats(run.run_id)
-    if stats.start_time and stats.end_time:
-        lines.append(
-            f"took {stats.end_time - stats.start_time:.0f} s, "
-            f"{stats.materializations} materializations, {stats.steps_failed} failed steps"
-        )
-    return "\n".join(lines)
-
-
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
-def notify_run_failure(
-    context: dg.RunFailureSensorContext, automation: AutomationResource
-) -> dg.SkipReason | None:
-    """Push a failed run, with its error, to Pushover when PUSHOVER_TOKEN/USER are set."""
-    errors = [f"{e.step_key}: {e.event_specific_data.error.message.strip()}"
-              for e in context.get_step_failure_events()]  # fmt: skip
-    error = "\n".join(errors) or context.failure_event.message or "no message"
-    sent = automation.pushover(f"bfa run failed: {context.dagster_run.job_name}",
-                               f"{_outcome(context)}\n{error}")  # fmt: skip
-    return None if sent else dg.SkipReason("Pushover not configured or unreachable")
-
-
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS,
-                      default_status=dg.DefaultSensorStatus.RUNNING)  # fmt: skip
-def notify_run_success(
-    context: dg.RunStatusSensorContext, automation: AutomationResource
-) -> dg.SkipReason | None:
-    """Push a successful run to Pushover when BFA_NOTIFY_SUCCESS is set too."""
-    if not automation.notify_success:
-        return dg.SkipReason("success notifications are off (BFA_NOTIFY_SUCCESS)")
-    sent = automation.pushover(f"bfa run succeeded: {context.dagster_run.job_name}",
-                               _outcome(context))  # fmt: skip
-    return None if sent else dg.SkipReason("Pushover not configured or unreachable")
-
-
-SENSORS = [daily_lookback, new_symbol_backfill, notify_run_failure, notify_run_success]
+SENSORS = [daily_lookback, new_symbol_backfill]

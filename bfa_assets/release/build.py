@@ -18,23 +18,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 from isal import isal_zlib
 
-from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, write_snapshot_file
+from bfa_assets.days import HISTORY_START, describe
+from bfa_assets.markdown import table
+from bfa_assets.quality import ERROR, Finding
+from bfa_assets.release.files import (
+    DATABASE,
+    DATABASE_GZ,
+    FILES,
+    NOTES,
+    PARQUET,
+    SNAPSHOT,
+    STATS,
+    SUMS,
+)
+from bfa_assets.store.coverage import Coverage, coverage, describe_ranges
+from bfa_assets.store.snapshot_file import write_snapshot_file
 
-if TYPE_CHECKING:
-    from bfa_assets.quality import Finding
-
-DATABASE = "availability.duckdb"
-DATABASE_GZ = "availability.duckdb.gz"
-PARQUET = "volume-rankings-timeseries.parquet"
-STATS = "stats.json"
-NOTES = "RELEASE_NOTES.md"
-SUMS = "SHA256SUMS"
-FILES = (DATABASE, DATABASE_GZ, SNAPSHOT_FILE, PARQUET, STATS, NOTES, SUMS)
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
@@ -91,13 +94,45 @@ class Release:
     files: dict[str, tuple[int, str]]  # name -> (bytes, sha256)
 
 
+class ReleaseRefused(Exception):
+    """The working database must not be published as it is; the message says why and what to do."""
+
+
+def refusal(covered: Coverage, checks: Sequence[Finding], allow_partial: bool) -> str | None:
+    """Why the release must not be published, or None.
+
+    A failed ERROR check is a broken invariant of our own tables: never published. Days never
+    checked between the first and the newest checked day make every answer about them unknown:
+    published only when the operator allows a partial release, which then says so.
+    """
+    broken = [c for c in checks if not c.passed and c.severity == ERROR and c.name != "continuity"]
+    if broken:
+        return "ERROR checks failed: " + "; ".join(f"{c.name}: {c.summary}" for c in broken)
+    if covered.holes and not allow_partial:
+        return (
+            "days between the first and the newest checked day were never checked: "
+            + ", ".join(describe_ranges(covered.holes))
+            + ". Back-fill these partitions of all partitioned assets, or launch release_artifact "
+            "with the config `allow_partial: true` to publish a release that says it is partial."
+        )
+    return None
+
+
 def build_release(
     conn: duckdb.DuckDBPyConnection,
     release_dir: Path,
     generated_at: datetime,
     checks: Sequence[Finding] = (),
+    allow_partial: bool = False,
 ) -> Release:
-    """Write every release file from the working database `conn`, then swap the release in."""
+    """Write every release file from the working database `conn`, then swap the release in.
+
+    `checks` are the latest results of the data checks (for the notes and the guard); raises
+    ReleaseRefused, writing nothing, when `refusal` says so.
+    """
+    covered = coverage(conn)
+    if (reason := refusal(covered, checks, allow_partial)) is not None:
+        raise ReleaseRefused(reason)
     versions = release_dir.parent / f".{release_dir.name}.versions"
     name = f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     stage = versions / f"{name}{PARTIAL}"  # renamed once complete; a crash leaves only this
@@ -107,13 +142,13 @@ def build_release(
         with ThreadPoolExecutor(max_workers=1) as background:  # ISA-L and DuckDB drop the GIL
             gzipped = background.submit(gzip_file, stage / DATABASE, stage / DATABASE_GZ)
             with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
-                write_snapshot_file(copy, stage / SNAPSHOT_FILE)
+                write_snapshot_file(copy, stage / SNAPSHOT)
             conn.execute(
                 f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
                 {"path": str(stage / PARQUET)},
             )
             gzipped.result()
-        stats = release_stats(conn, generated_at)
+        stats = release_stats(conn, generated_at, covered)
         stats["checks"] = {
             c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
         }
@@ -185,8 +220,10 @@ def _write_sums(folder: Path) -> dict[str, str]:
     return digests | {SUMS: sha256_file(folder / SUMS)}
 
 
-def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> dict:
-    """The figures users ask about first, from the working database."""
+def release_stats(
+    conn: duckdb.DuckDBPyConnection, generated_at: datetime, covered: Coverage
+) -> dict:
+    """The figures users ask about first, from the working database, and which days it knows."""
     (first, latest, rows, available, symbols, on_latest) = conn.execute("""
         SELECT min(date), max(date), count(*), count(*) FILTER (available),
                count(DISTINCT symbol),
@@ -208,38 +245,58 @@ def release_stats(conn: duckdb.DuckDBPyConnection, generated_at: datetime) -> di
         "unavailable_rows": rows - available,
         "available_on_latest_date": on_latest,
         "table_rows": counts,
+        "complete": covered.complete,
+        "coverage": covered.as_dict(),
     }
 
 
 def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
+    figures = [(key.replace("_", " "), value) for key, value in stats.items()
+               if not isinstance(value, dict | bool) and key != "generated_at"]  # fmt: skip
+    figures += [(f"rows in {table}", n) for table, n in stats["table_rows"].items()]
+    figures += [(f"{kind} symbols", n) for kind, n in sorted(stats["symbols_by_kind"].items())]
     lines = [
         f"# bfa release {stats['latest_date']}",
         "",
-        f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision "
-        f"from {stats['first_date']} to {stats['latest_date']}.",
+        f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision.",
+        "",
+        "## Coverage",
+        "",
+        *_coverage_lines(stats["coverage"]),
         "",
         "## Statistics",
         "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {key.replace('_', ' ')} | {value} |" for key, value in stats.items()
-          if not isinstance(value, dict) and key != "generated_at"),
-        *(f"| rows in {table} | {n} |" for table, n in stats["table_rows"].items()),
-        *(f"| {kind} symbols | {n} |" for kind, n in sorted(stats["symbols_by_kind"].items())),
+        table(["figure", "value"], figures, max_rows=len(figures)),
         "",
         "## Checks",
         "",
-    ]  # fmt: skip
+    ]
     if checks:
-        lines += ["| check | result | severity | summary |", "|---|---|---|---|"]
-        for check in checks:
-            result = "passed" if check.passed else "FAILED"
-            lines.append(f"| {check.name} | {result} | {check.severity} | {check.summary} |")
+        rows = [(c.name, "passed" if c.passed else "FAILED", c.severity, c.summary, c.source)
+                for c in checks]  # fmt: skip
+        lines.append(table(["check", "result", "severity", "summary", "run"], rows, len(rows)))
     else:
         lines.append("No check results were recorded for this release.")
     lines += ["", "## Files", "", *(f"- `{name}`" for name in FILES),
               "", "Verify with `sha256sum -c SHA256SUMS`."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _coverage_lines(covered: dict) -> list[str]:
+    """What the release knows: the checked days, and the days nobody checked."""
+    checked = [describe(a, b) for a, b in covered["checked_ranges"]]
+    unchecked = [describe(a, b) for a, b in covered["unchecked_ranges"]]
+    if not checked:
+        return ["No day has been checked yet."]
+    lines = [f"Availability was checked on {covered['days_checked']:,} days: {', '.join(checked)}."]
+    if covered["complete"]:
+        lines.append(f"This is the complete history from {HISTORY_START} on.")
+    else:
+        lines.append(
+            f"**Partial history.** Not checked: {', '.join(unchecked)}. Nothing is known about "
+            "those days: a symbol without a row there may or may not have had a file."
+        )
+    return lines
 
 
 def _swap(release_dir: Path, stage: Path) -> None:

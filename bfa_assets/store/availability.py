@@ -1,14 +1,94 @@
-"""Writes of `daily_availability` and `probe_log`: delete-then-insert of a whole window."""
+"""`daily_availability` and `probe_log`: rows from listed files, and delete-then-insert of a
+whole window."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from urllib.parse import quote
 
 import duckdb
 import polars as pl
 
+from bfa_assets.store.selection import WINDOW, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
+from bfa_assets.vision import keys
+
+AVAILABILITY_SCHEMA = {
+    "date": pl.Date,
+    "symbol": pl.String,
+    "available": pl.Boolean,
+    "file_size_bytes": pl.Int64,
+    "last_modified": pl.Datetime("us", "UTC"),
+    "etag": pl.String,
+    "url": pl.String,
+    "checked_at": pl.Datetime("us", "UTC"),
+}
+
+
+def availability_rows(
+    first_days: dict[str, date],
+    found: pl.DataFrame,
+    start: date,
+    end: date,
+    base_url: str,
+    checked_at: datetime,
+) -> pl.DataFrame:
+    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on; `found`
+    holds the listed files (FOUND_SCHEMA)."""
+    symbols = pl.DataFrame(
+        {
+            "symbol": list(first_days),
+            "first_day": list(first_days.values()),
+            "path": [quote(s, safe="") for s in first_days],
+        },
+        schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
+    )
+    days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)})
+    return (
+        days.lazy()
+        .join(symbols.lazy(), how="cross")
+        .filter(pl.col("date") >= pl.col("first_day"))
+        .join(found.lazy(), on=["date", "symbol"], how="left")
+        .with_columns(
+            available=pl.col("etag").is_not_null(),
+            url=pl.format(
+                "{}/{}{}/1m/{}-1m-{}.zip",
+                pl.lit(base_url.rstrip("/")),
+                pl.lit(keys.DAILY_KLINES),
+                "path",
+                "path",
+                pl.col("date").dt.to_string(),
+            ),
+            checked_at=pl.lit(checked_at, dtype=pl.Datetime("us", "UTC")),
+        )
+        .select(list(AVAILABILITY_SCHEMA))
+        .cast(AVAILABILITY_SCHEMA)
+        .sort("date", "symbol")
+        .collect()
+    )
+
+
+SYMBOLS_PER_PART = 100
+
+
+def availability_parts(
+    first_days: dict[str, date],
+    found: pl.DataFrame,
+    start: date,
+    end: date,
+    base_url: str,
+    checked_at: datetime,
+    symbols_per_part: int = SYMBOLS_PER_PART,
+) -> Iterator[pl.DataFrame]:
+    """availability_rows, `symbols_per_part` symbols at a time: a whole history is 1.3 M rows
+    with their URLs, and built at once it was the run's peak of memory."""
+    by_symbol = found.partition_by("symbol", as_dict=True)
+    symbols = list(first_days)
+    for i in range(0, len(symbols), symbols_per_part):
+        part = {s: first_days[s] for s in symbols[i : i + symbols_per_part]}
+        files = pl.concat([found.clear(), *(by_symbol[(s,)] for s in part if (s,) in by_symbol)])
+        yield availability_rows(part, files, start, end, base_url, checked_at)
 
 
 def replace_window(
@@ -31,9 +111,8 @@ def replace_window(
             stage(conn, staged, part)
         with transaction(conn):
             conn.execute(
-                "DELETE FROM daily_availability WHERE date BETWEEN $start AND $end "
-                "AND ($symbols IS NULL OR list_contains($symbols, symbol))",
-                window | {"symbols": list(symbols) if symbols else None},
+                f"DELETE FROM daily_availability WHERE {WINDOW}",  # noqa: S608
+                window_params(start, end, symbols),
             )
             conn.execute(f"INSERT INTO daily_availability SELECT * FROM {staged}")  # noqa: S608
             if not symbols:  # the window now holds exactly the new rows of every symbol
@@ -53,10 +132,11 @@ def replace_window(
 def per_day_counts(
     conn: duckdb.DuckDBPyConnection, start: date, end: date, symbols: Sequence[str] | None = None
 ) -> pl.DataFrame:
-    """Available and all rows per date of the window (of `symbols` only, if given)."""
+    """Per date of the window (of `symbols` only, if given): symbols with a file, and symbols
+    checked (those whose history had begun: the day's rows)."""
     return conn.sql(
-        "SELECT date, count(*) FILTER (available) AS available, count(*) AS symbols "
-        "FROM daily_availability WHERE date BETWEEN $start AND $end "
-        "AND ($symbols IS NULL OR list_contains($symbols, symbol)) GROUP BY date ORDER BY date",
-        params={"start": start, "end": end, "symbols": list(symbols) if symbols else None},
+        "SELECT date, count(*) FILTER (available) AS available_symbols, "  # noqa: S608
+        "count(*) AS symbols_checked "
+        f"FROM daily_availability WHERE {WINDOW} GROUP BY date ORDER BY date",
+        params=window_params(start, end, symbols),
     ).pl()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import duckdb
+import polars as pl
 
 from bfa_assets.store.transactions import transaction
 
@@ -82,3 +83,24 @@ def replace_window(
             {"start": start, "end": end},
         ).fetchall()[0]
     return written
+
+
+def newest_top(conn: duckdb.DuckDBPyConnection, end: date, n: int = 10) -> pl.DataFrame:
+    """The top `n` of the newest ranked day up to `end`."""
+    return conn.sql(
+        "SELECT date, rank, symbol, round(quote_volume_usdt) AS quote_volume_usdt, "
+        "rank_change_1d, round(market_share_pct, 2) AS share_pct FROM volume_rankings "
+        "WHERE date = (SELECT max(date) FROM volume_rankings WHERE date <= $end) "
+        "ORDER BY rank, symbol LIMIT $n",
+        params={"end": end, "n": n},
+    ).pl()
+
+
+def per_day(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
+    """Per ranked day of [start, end]: symbols ranked, the leader and its market share."""
+    return conn.sql(
+        "SELECT date, count(*) AS ranked, arg_min(symbol, rank) AS leader, "
+        "round(max(market_share_pct), 4) AS leader_share_pct "
+        "FROM volume_rankings WHERE date BETWEEN $start AND $end GROUP BY date ORDER BY date",
+        params={"start": start, "end": end},
+    ).pl()

@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from bfa_assets.fapi import ExchangeSymbol
+from bfa_assets.store.selection import SYMBOLS, symbol_params
 from bfa_assets.store.transactions import transaction
 from bfa_assets.vision import keys
 
@@ -26,7 +27,8 @@ def record_discovery(
 ) -> None:
     """Insert new symbols, refresh last_seen_at of listed ones, and apply exchangeInfo if any.
 
-    Symbols missing from this listing keep their rows: a folder that disappears is still history.
+    Symbols missing from this listing keep their rows: a folder that disappears is still history,
+    and a first 1m day found for it (it was unknown before) is recorded all the same.
     """
     new = pl.DataFrame(
         {
@@ -59,6 +61,7 @@ def record_discovery(
             {"seen": seen_at},
         )
         conn.unregister("discovered")
+        _fill_first_days(conn, first_days)
         if exchange is not None:
             _apply_exchange_info(conn, exchange, seen_at)
 
@@ -104,10 +107,13 @@ def missing_first_day(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows.fetchall()]
 
 
-def set_first_days(conn: duckdb.DuckDBPyConnection, first_days: dict[str, date | None]) -> None:
+def _fill_first_days(conn: duckdb.DuckDBPyConnection, first_days: dict[str, date | None]) -> None:
+    """Set the first 1m day of known symbols that had none."""
     found = [(day, symbol) for symbol, day in first_days.items() if day is not None]
     if found:
-        conn.executemany("UPDATE symbols SET first_1m_date = ? WHERE symbol = ?", found)
+        conn.executemany(
+            "UPDATE symbols SET first_1m_date = ? WHERE symbol = ? AND first_1m_date IS NULL", found
+        )
 
 
 def first_days(
@@ -115,8 +121,8 @@ def first_days(
 ) -> dict[str, date]:
     """First 1m day of every known symbol that has one (optionally only of `only`)."""
     rows = conn.execute(
-        "SELECT symbol, first_1m_date FROM symbols WHERE first_1m_date IS NOT NULL "
-        "AND ($only IS NULL OR list_contains($only, symbol)) ORDER BY symbol",
-        {"only": list(only) if only else None},
+        f"SELECT symbol, first_1m_date FROM symbols WHERE first_1m_date IS NOT NULL "  # noqa: S608
+        f"AND {SYMBOLS} ORDER BY symbol",
+        symbol_params(only),
     ).fetchall()
     return dict(rows)

@@ -1,29 +1,15 @@
-"""Availability: which symbols have a daily 1m file on which day, for a whole window."""
+"""Availability: which daily 1m files Vision lists for a window, per symbol."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
-from urllib.parse import quote
+from collections.abc import Callable
+from datetime import date
 
 import polars as pl
 
-from bfa_assets.vision import keys
 from bfa_assets.vision.daily_files import DayFile, list_daily_files
 from bfa_assets.vision.http import HttpClient
-
-AVAILABILITY_SCHEMA = {
-    "date": pl.Date,
-    "symbol": pl.String,
-    "available": pl.Boolean,
-    "file_size_bytes": pl.Int64,
-    "last_modified": pl.Datetime("us", "UTC"),
-    "etag": pl.String,
-    "url": pl.String,
-    "checked_at": pl.Datetime("us", "UTC"),
-}
-
 
 FOUND_SCHEMA = {
     "date": pl.Date,
@@ -47,71 +33,6 @@ def found_frame(files: list[DayFile]) -> pl.DataFrame:
         },
         schema=FOUND_SCHEMA,
     )
-
-
-def availability_rows(
-    first_days: dict[str, date],
-    found: pl.DataFrame,
-    start: date,
-    end: date,
-    base_url: str,
-    checked_at: datetime,
-) -> pl.DataFrame:
-    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on; `found`
-    holds the listed files (FOUND_SCHEMA)."""
-    symbols = pl.DataFrame(
-        {
-            "symbol": list(first_days),
-            "first_day": list(first_days.values()),
-            "path": [quote(s, safe="") for s in first_days],
-        },
-        schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
-    )
-    days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)})
-    return (
-        days.lazy()
-        .join(symbols.lazy(), how="cross")
-        .filter(pl.col("date") >= pl.col("first_day"))
-        .join(found.lazy(), on=["date", "symbol"], how="left")
-        .with_columns(
-            available=pl.col("etag").is_not_null(),
-            url=pl.format(
-                "{}/{}{}/1m/{}-1m-{}.zip",
-                pl.lit(base_url.rstrip("/")),
-                pl.lit(keys.DAILY_KLINES),
-                "path",
-                "path",
-                pl.col("date").dt.to_string(),
-            ),
-            checked_at=pl.lit(checked_at, dtype=pl.Datetime("us", "UTC")),
-        )
-        .select(list(AVAILABILITY_SCHEMA))
-        .cast(AVAILABILITY_SCHEMA)
-        .sort("date", "symbol")
-        .collect()
-    )
-
-
-SYMBOLS_PER_PART = 100
-
-
-def availability_parts(
-    first_days: dict[str, date],
-    found: pl.DataFrame,
-    start: date,
-    end: date,
-    base_url: str,
-    checked_at: datetime,
-    symbols_per_part: int = SYMBOLS_PER_PART,
-) -> Iterator[pl.DataFrame]:
-    """availability_rows, `symbols_per_part` symbols at a time: a whole history is 1.3 M rows
-    with their URLs, and built at once it was the run's peak of memory."""
-    by_symbol = found.partition_by("symbol", as_dict=True)
-    symbols = list(first_days)
-    for i in range(0, len(symbols), symbols_per_part):
-        part = {s: first_days[s] for s in symbols[i : i + symbols_per_part]}
-        files = pl.concat([found.clear(), *(by_symbol[(s,)] for s in part if (s,) in by_symbol)])
-        yield availability_rows(part, files, start, end, base_url, checked_at)
 
 
 class WindowFailed(Exception):

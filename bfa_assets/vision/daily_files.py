@@ -41,19 +41,6 @@ def chunks(start: date, end: date, days: int = CHUNK_DAYS) -> list[tuple[date, d
     return out
 
 
-def runs(days: list[date], max_gap: int) -> list[tuple[date, date]]:
-    """Sorted days as [first, last] ranges, split where more than `max_gap` days lie between,
-    so that scattered days (an early month without a monthly file, and the current month) are
-    listed as two short ranges, not as every day of the years between."""
-    out = [[days[0], days[0]]]
-    for day in days[1:]:
-        if (day - out[-1][1]).days > max_gap:
-            out.append([day, day])
-        else:
-            out[-1][1] = day
-    return [(a, b) for a, b in out]
-
-
 async def list_daily_files(
     http: HttpClient, symbol: str, interval: str, start: date, end: date
 ) -> list[DayFile]:

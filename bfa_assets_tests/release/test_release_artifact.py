@@ -8,13 +8,14 @@ import json
 import subprocess
 from datetime import UTC, datetime
 
+import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from bfa_assets.defs.resources import ReleaseResource
-from bfa_assets.quality import _gunzip_digest
 from bfa_assets.release.build import FILES, build_release, gzip_file, sha256_file
+from bfa_assets.release.verify import gunzip_digest
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
 from bfa_assets_tests.release.fake_github import serve_fake_github
@@ -74,11 +75,11 @@ def test_a_damaged_gz_is_unreadable_for_the_integrity_check(tmp_path, flipped):
     source = tmp_path / "data"
     source.write_bytes(bytes(range(256)) * 4000 + bytes(reversed(range(256))) * 800)
     gzip_file(source, tmp_path / "a.gz")
-    assert _gunzip_digest(tmp_path / "a.gz") == sha256_file(source)
+    assert gunzip_digest(tmp_path / "a.gz") == sha256_file(source)
     damaged = bytearray((tmp_path / "a.gz").read_bytes())
     damaged[flipped] ^= 0xFF
     (tmp_path / "a.gz").write_bytes(bytes(damaged))
-    assert _gunzip_digest(tmp_path / "a.gz") == "unreadable"
+    assert gunzip_digest(tmp_path / "a.gz") == "unreadable"
 
 
 def test_the_database_holds_every_table_and_the_17_column_view(released):
@@ -151,9 +152,10 @@ def test_stats_and_notes_tell_the_truth(released):
     assert (stats["first_date"], stats["latest_date"]) == ("2022-07-01", "2022-10-08")
     assert stats["available_rows"] + stats["unavailable_rows"] == stats["availability_rows"] == 1181
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
-    assert "# bfa release 2022-10-08" in notes and "| available rows | 1030 |" in notes
+    assert "# bfa release 2022-10-08" in notes and "| available rows | 1,030 |" in notes
     assert (
-        "| continuity | passed | ERROR | 100 days probed, 2022-07-01..2022-10-08, no gap |" in notes
+        "| continuity | passed | ERROR | 100 days checked, 2022-07-01..2022-10-08, no gap |"
+        in notes
     )
     assert (
         "| volume_coverage | FAILED | WARN | 2 available days with a 1d file have no volume row |"
@@ -163,6 +165,23 @@ def test_stats_and_notes_tell_the_truth(released):
         stats["checks"]["volume_coverage"] == "FAILED (WARN)"
         and stats["checks"]["ranking_sanity"] == "passed"
     )
+
+
+def test_the_release_says_which_days_were_checked_and_that_it_is_partial(released):
+    """tiny checks 2022-07-01..2022-10-08: everything before is unknown, and the release says so."""
+    stats = json.loads((released.release_dir / "stats.json").read_text())
+    assert stats["complete"] is False
+    assert stats["coverage"] == {
+        "first_checked": "2022-07-01",
+        "last_checked": "2022-10-08",
+        "days_checked": 100,
+        "checked_ranges": [["2022-07-01", "2022-10-08"]],
+        "unchecked_ranges": [["2019-09-25", "2022-06-30"]],
+        "complete": False,
+    }
+    notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
+    assert "checked on 100 days: 2022-07-01..2022-10-08 (100 days)" in notes
+    assert "**Partial history.** Not checked: 2019-09-25..2022-06-30 (1010 days)" in notes
 
 
 def test_a_new_release_swaps_in_whole_and_a_failed_one_leaves_the_old(released, tmp_path):
@@ -204,3 +223,80 @@ def test_the_release_is_published_to_github_when_configured(sim, tmp_path):
     meta = metadata(result, "release_artifact")
     assert meta["github_release"].startswith("https://github.example/")
     assert token not in json.dumps({k: str(v) for k, v in meta.items()})
+
+
+# --- what the release refuses, and what it reports --------------------------------------------
+
+DATA = ["daily_availability", "daily_volume", "volume_rankings"]
+
+
+def test_a_history_with_a_hole_is_refused_unless_a_partial_release_is_asked_for(sim, tmp_path):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    materialize(["futures_symbols"], resources)
+    materialize(DATA, resources, "2022-07-01", "2022-07-10")
+    materialize(DATA, resources, "2022-08-01", "2022-08-10")
+    refused = materialize(["release_artifact"], resources, raise_on_error=False)
+    assert not refused.success and not (tmp_path / "release").exists()
+    (failure,) = refused.get_step_failure_events()
+    message = failure.event_specific_data.error.message
+    assert "never checked: 2022-07-11..2022-07-31 (21 days)" in message
+    assert "Back-fill these partitions" in message and "allow_partial: true" in message
+
+    partial = {"ops": {"release_artifact": {"config": {"allow_partial": True}}}}
+    materialize(["release_artifact"], resources, run_config=partial)
+    stats = json.loads((tmp_path / "release" / "stats.json").read_text())
+    assert stats["complete"] is False and stats["coverage"]["days_checked"] == 20
+    assert stats["coverage"]["unchecked_ranges"] == [
+        ["2019-09-25", "2022-06-30"],
+        ["2022-07-11", "2022-07-31"],
+    ]
+    notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
+    assert "Not checked: 2019-09-25..2022-06-30 (1010 days), 2022-07-11..2022-07-31" in notes
+
+
+def test_the_notes_carry_the_checks_of_the_run_that_built_the_release(sim, tmp_path):
+    resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+    materialize(["futures_symbols"], resources)
+    window = ("2022-09-01", "2022-09-10")
+    result = materialize([*DATA, "release_artifact"], resources, *window, checks=True)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    stats = json.loads((tmp_path / "release" / "stats.json").read_text())
+    noted = {name for name in evaluations if name != "release_integrity"}
+    assert set(stats["checks"]) == noted and len(noted) == 6
+    for name in noted:
+        outcome = stats["checks"][name]
+        assert outcome == (
+            "passed" if evaluations[name].passed else f"FAILED ({evaluations[name].severity.value})"
+        )
+    notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
+    assert notes.count("| this run |") == 6
+
+
+def test_an_impossible_bar_stops_the_rankings_and_the_release_and_is_never_published(sim, tmp_path):
+    db, window = tmp_path / "bfa.duckdb", ("2022-09-01", "2022-09-10")
+    resources = pipeline_resources(sim, db)
+    materialize(["futures_symbols"], resources)
+    materialize(["daily_availability", "daily_volume"], resources, *window)
+    with duckdb.connect(str(db)) as conn:  # a bar no file could hold; its file is unchanged
+        conn.execute("UPDATE daily_volume SET low_price = high_price + 1 WHERE date = '2022-09-05'")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            ["daily_volume", "volume_rankings", "release_artifact"],
+            resources,
+            *window,
+            checks=True,
+            raise_on_error=False,
+            instance=instance,
+        )
+        assert not result.success
+        done = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+        assert done == {"daily_volume"} and not (tmp_path / "release").exists()
+        alone = materialize(
+            ["release_artifact"], resources, raise_on_error=False, instance=instance
+        )
+    (failure,) = alone.get_step_failure_events()
+    assert (
+        "ERROR checks failed: volume_sanity: 11 of 110 bars are impossible"
+        in failure.event_specific_data.error.message
+    )
+    assert not (tmp_path / "release").exists()

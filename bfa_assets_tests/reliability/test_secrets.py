@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from bfa_assets.definitions import ASSETS
+from bfa_assets.defs.notifications import notify_run_failure
 from bfa_assets.defs.resources import build_resources
-from bfa_assets.defs.sensors import notify_run_failure
 from bfa_assets.release.build import FILES
 from bfa_assets_tests.fake_pushover import serve_fake_pushover
 from bfa_assets_tests.release.fake_github import serve_fake_github

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import duckdb
 import polars as pl
@@ -10,19 +10,29 @@ import pytest
 
 from bfa_assets.store import volume as volume_store
 from bfa_assets.store.schema import migrate
-from bfa_assets.vision.volume import ISSUE_COLUMNS, VOLUME_COLUMNS, volume_rows
+from bfa_assets.vision.volume.bars import parse_bars
 
 DAY = date(2024, 3, 1)
 
 
 def bars(symbols: list[str], close: float) -> pl.DataFrame:
-    row = {"date": DAY, "open_price": 1.0, "high_price": 2.0, "low_price": 0.5,
-           "close_price": close, "volume_base": 10.0, "quote_volume": 15.0, "trade_count": 3,
-           "taker_buy_volume_base": 4.0, "taker_buy_quote_volume": 6.0, "source_key": "k",
-           "source_etag": "e", "sha256": "s", "fetched_at": datetime.now(UTC)}  # fmt: skip
-    return pl.DataFrame([row | {"symbol": s} for s in symbols]).select(
-        [pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items()]
-    )
+    """Bars as Vision's files hold them (the CSV's column names), one per symbol."""
+    row = {
+        "date": DAY,
+        "open": 1.0,
+        "high": 2.0,
+        "low": 0.5,
+        "close": close,
+        "volume": 10.0,
+        "quote_volume": 15.0,
+        "count": 3,
+        "taker_buy_volume": 4.0,
+        "taker_buy_quote_volume": 6.0,
+        "source_key": "k",
+        "source_etag": "e",
+        "sha256": "s",
+    }
+    return pl.DataFrame([row | {"symbol": s} for s in symbols])
 
 
 @pytest.fixture
@@ -42,33 +52,33 @@ def closes(conn) -> dict[str, float]:
 
 
 def no_files() -> pl.DataFrame:
-    return volume_rows([]).files
+    return parse_bars([]).files
 
 
 def test_parts_replace_their_own_rows_and_keep_the_others(conn):
     with volume_store.window_writer(conn, DAY, DAY) as writer:
-        writer.add_rows(bars(["AUSDT", "BUSDT", "CUSDT"], close=1.0))
-        writer.finish(no_files(), pl.DataFrame(schema=ISSUE_COLUMNS))
+        writer.add_bars(bars(["AUSDT", "BUSDT", "CUSDT"], close=1.0))
+        writer.finish(no_files(), [])
     with volume_store.window_writer(conn, DAY, DAY) as writer:
-        writer.add_rows(bars(["AUSDT"], close=2.0))
-        writer.add_rows(bars(["CUSDT"], close=3.0))
-        assert writer.finish(no_files(), pl.DataFrame(schema=ISSUE_COLUMNS)) == 0
+        writer.add_bars(bars(["AUSDT"], close=2.0))
+        writer.add_bars(bars(["CUSDT"], close=3.0))
+        assert writer.finish(no_files(), []) == 0
     assert closes(conn) == {"AUSDT": 2.0, "BUSDT": 1.0, "CUSDT": 3.0}
 
 
 def test_a_failure_after_some_parts_writes_nothing(conn):
     with pytest.raises(RuntimeError), volume_store.window_writer(conn, DAY, DAY) as writer:
-        writer.add_rows(bars(["AUSDT"], close=1.0))
-        writer.add_rows(bars(["BUSDT"], close=1.0))
+        writer.add_bars(bars(["AUSDT"], close=1.0))
+        writer.add_bars(bars(["BUSDT"], close=1.0))
         raise RuntimeError("the fetch failed half-way")
     assert closes(conn) == {}
 
 
 def test_rows_of_days_no_longer_available_are_dropped_at_the_end(conn):
     with volume_store.window_writer(conn, DAY, DAY) as writer:
-        writer.add_rows(bars(["AUSDT", "BUSDT"], close=1.0))
-        writer.finish(no_files(), pl.DataFrame(schema=ISSUE_COLUMNS))
+        writer.add_bars(bars(["AUSDT", "BUSDT"], close=1.0))
+        writer.finish(no_files(), [])
     conn.execute("UPDATE daily_availability SET available = false WHERE symbol = 'BUSDT'")
     with volume_store.window_writer(conn, DAY, DAY) as writer:
-        assert writer.finish(no_files(), pl.DataFrame(schema=ISSUE_COLUMNS)) == 1
+        assert writer.finish(no_files(), []) == 1
     assert closes(conn) == {"AUSDT": 1.0}

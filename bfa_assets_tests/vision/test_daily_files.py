@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bfa_assets.vision.daily_files import chunks, runs
+from bfa_assets.days import runs
+from bfa_assets.vision.daily_files import chunks
 
 
 def days(first: str, last: str) -> list[date]:

@@ -8,7 +8,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from bfa_assets.vision.http import HttpClient
-from bfa_assets.vision.volume import fetch_and_parse, plan_sources
+from bfa_assets.vision.volume.fetch import fetch_and_parse
+from bfa_assets.vision.volume.plan import plan_sources
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
 
@@ -26,7 +27,7 @@ def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
             downloaded = await fetch_and_parse(
                 http, plan.sources, lambda _: None, parts.append, batch_size
             )
-        return downloaded, pl.concat(parts).drop("fetched_at").sort("date", "symbol"), len(parts)
+        return downloaded, pl.concat(parts).sort("date", "symbol"), len(parts)
 
     (small, small_rows, small_parts), (whole, whole_rows, whole_parts) = (
         asyncio.run(go(7)),
@@ -37,8 +38,8 @@ def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
     assert_frame_equal(small_rows, whole_rows)
     assert small.rows == whole.rows == small_rows.height
     assert_frame_equal(
-        small.files.drop("fetched_at").sort("source_key"),
-        whole.files.drop("fetched_at").sort("source_key"),
+        small.files.sort("source_key"),
+        whole.files.sort("source_key"),
     )
     assert sorted(f.source.key for f in small.failures) == sorted(
         f.source.key for f in whole.failures

@@ -7,10 +7,10 @@ import dagster as dg
 
 from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
 from bfa_assets.defs.assets.volume import daily_volume
-from bfa_assets.defs.assets.windows import window_of
+from bfa_assets.defs.assets.windows import report_per_day, report_run, window_of
 from bfa_assets.defs.partitions import daily_partitions, single_run
 from bfa_assets.defs.resources import Warehouse
-from bfa_assets.markdown import markdown_table
+from bfa_assets.markdown import frame_table
 from bfa_assets.store import rankings as ranking_store
 
 
@@ -37,21 +37,16 @@ def volume_rankings(
     window = window_of(context)
     with warehouse.get_connection() as conn:
         written = ranking_store.replace_window(conn, window.start, window.end, datetime.now(UTC))
-        newest = conn.sql(
-            "SELECT date, rank, symbol, round(quote_volume_usdt) AS quote_volume_usdt, "
-            "rank_change_1d, round(market_share_pct, 2) AS share_pct FROM volume_rankings "
-            "WHERE date = (SELECT max(date) FROM volume_rankings WHERE date <= $end) "
-            "ORDER BY rank, symbol LIMIT 10",
-            params={"end": window.end},
-        ).pl()
-        days = conn.execute(
-            "SELECT count(DISTINCT date) FROM volume_rankings WHERE date BETWEEN $s AND $e",
-            {"s": window.start, "e": window.end},
-        ).fetchall()[0][0]
-    return dg.MaterializeResult(metadata={
-        "window": str(window),
-        "rows": written,
-        "days_ranked": days,
-        "top_10_newest_day": dg.MetadataValue.md(markdown_table(newest)),
-        "duration_s": round(time.monotonic() - started, 2),
-    })  # fmt: skip
+        per_day = ranking_store.per_day(conn, window.start, window.end)
+        newest = ranking_store.newest_top(conn, window.end)
+    report_per_day(context, per_day, row_count="ranked")
+    report_run(
+        context,
+        {
+            "rows": written,
+            "days_ranked": per_day.height,
+            "top_10_newest_day": dg.MetadataValue.md(frame_table(newest)),
+            "duration_s": round(time.monotonic() - started, 2),
+        },
+    )
+    return dg.MaterializeResult(metadata={"window": str(window)})

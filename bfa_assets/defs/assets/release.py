@@ -5,16 +5,49 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 
-from bfa_assets import quality
 from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
 from bfa_assets.defs.assets.rankings import volume_rankings
+from bfa_assets.defs.checks import DATA_CHECKS
 from bfa_assets.defs.partitions import single_run
-from bfa_assets.defs.resources import ReleaseResource, VisionResource, Warehouse
-from bfa_assets.markdown import markdown_table
-from bfa_assets.release.build import build_release
+from bfa_assets.defs.resources import ReleaseResource, Warehouse
+from bfa_assets.markdown import table
+from bfa_assets.quality import Finding
+from bfa_assets.release.build import ReleaseRefused, build_release
+from bfa_assets.release.files import DATABASE, NOTES
 from bfa_assets.release.github import publish_release
+
+
+class ReleaseConfig(dg.Config):
+    """Publish a history with unchecked days between the first and the newest checked day (the
+    release then says it is partial, in its notes and in stats.json)."""
+
+    allow_partial: bool = False
+
+
+def latest_check_results(
+    context: dg.AssetExecutionContext, checks: list[dg.AssetChecksDefinition]
+) -> list[Finding]:
+    """The newest recorded result of each check, as the UI shows it, saying which run it came
+    from (a check of this run runs before the release: see defs/checks.py)."""
+    findings = []
+    for check in checks:
+        for key in check.check_keys:
+            record = context.instance.get_latest_asset_check_evaluation_record(key)
+            evaluation = record.event.asset_check_evaluation if record and record.event else None
+            if evaluation is None:  # never run, or planned and not run yet
+                continue
+            run = "this run" if record.run_id == context.run_id else f"run {record.run_id[:8]}"
+            findings.append(
+                Finding(
+                    key.name,
+                    evaluation.passed,
+                    evaluation.severity.value,
+                    evaluation.description or "",
+                    source=run,
+                )
+            )
+    return findings
 
 
 @dg.asset(
@@ -23,13 +56,13 @@ from bfa_assets.release.github import publish_release
     group_name="release",
     owners=OWNERS,
     pool=DUCKDB_POOL,
-    backfill_policy=single_run,  # lets one CLI run pair it with a partition range
+    backfill_policy=single_run,  # lets one run pair it with a partition range
 )
 def release_artifact(
     context: dg.AssetExecutionContext,
+    config: ReleaseConfig,
     warehouse: Warehouse,
     release: ReleaseResource,
-    vision: VisionResource,
 ) -> dg.MaterializeResult:
     """`availability.duckdb` (+ `.gz`), `available-by-date.arrow`,
     `volume-rankings-timeseries.parquet`, `stats.json`, `RELEASE_NOTES.md` and `SHA256SUMS` in
@@ -37,17 +70,22 @@ def release_artifact(
 
     The database is a compact copy of every table plus the view `availability_with_volume`
     under the original tool's 17 column names; the Arrow file holds each day's snapshot as one
-    record batch; the Parquet file has the original 13 columns in their order.
-    RELEASE_NOTES.md records the data-quality findings. The folder is built aside and swapped
-    in atomically, so readers never see half a release. With BFA_GITHUB_REPO and GITHUB_TOKEN
-    set, the files also go to the `latest` GitHub release.
+    record batch; the Parquet file has the original 13 columns in their order. The notes state
+    which days were checked and the latest result of every data check. A history with unchecked
+    days inside it is refused (unless `allow_partial`), and so is one whose ERROR checks fail.
+    The folder is built aside and swapped in atomically, so readers never see half a release.
+    With BFA_GITHUB_REPO and GITHUB_TOKEN set, the files also go to the `latest` GitHub release.
     """
     started = time.monotonic()
     release_dir = Path(release.release_dir)
-    exchange, problem = vision.exchange_info()
-    with warehouse.get_connection() as conn:
-        findings = quality.data_findings(conn, exchange, problem)
-        built = build_release(conn, release_dir, datetime.now(UTC), findings)
+    checks = latest_check_results(context, DATA_CHECKS)
+    try:
+        with warehouse.get_connection() as conn:
+            built = build_release(
+                conn, release_dir, datetime.now(UTC), checks, allow_partial=config.allow_partial
+            )
+    except ReleaseRefused as refused:
+        raise dg.Failure(f"release refused: {refused}") from None
     context.log.info(f"release of {built.stats['latest_date']} written to {built.path}")
     published = "not configured (set BFA_GITHUB_REPO and GITHUB_TOKEN)"
     target = release.github_target()
@@ -56,21 +94,23 @@ def release_artifact(
             target,
             [release_dir / name for name in built.files],
             name=f"bfa {built.stats['latest_date']}",
-            body=(release_dir / "RELEASE_NOTES.md").read_text(),
+            body=(release_dir / NOTES).read_text(),
         )
         published = result.release_url
-    files = pl.DataFrame(
-        [(name, size, digest[:16]) for name, (size, digest) in built.files.items()],
-        schema=["file", "bytes", "sha256 (prefix)"], orient="row",
-    )  # fmt: skip
-    return dg.MaterializeResult(metadata={
-        "release_dir": dg.MetadataValue.path(str(release_dir.resolve())),
-        "latest_date": str(built.stats["latest_date"]),
-        "availability_rows": built.stats["availability_rows"],
-        "ranking_rows": built.stats["table_rows"]["volume_rankings"],
-        "files": dg.MetadataValue.md(markdown_table(files)),
-        "database_bytes": built.files["availability.duckdb"][0],
-        "checks_failed": sum(not f.passed for f in findings),
-        "github_release": published,
-        "duration_s": round(time.monotonic() - started, 2),
-    })  # fmt: skip
+    files = [(name, size, digest[:16]) for name, (size, digest) in built.files.items()]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": built.stats["availability_rows"],
+            "release_dir": dg.MetadataValue.path(str(release_dir.resolve())),
+            "latest_date": str(built.stats["latest_date"]),
+            "complete": built.stats["complete"],
+            "days_checked": built.stats["coverage"]["days_checked"],
+            "availability_rows": built.stats["availability_rows"],
+            "ranking_rows": built.stats["table_rows"]["volume_rankings"],
+            "files": dg.MetadataValue.md(table(["file", "bytes", "sha256 (prefix)"], files)),
+            "database_bytes": built.files[DATABASE][0],
+            "checks_failed": sum(not f.passed for f in checks),
+            "github_release": published,
+            "duration_s": round(time.monotonic() - started, 2),
+        }
+    )

@@ -1,30 +1,20 @@
-"""What a partitioned run works on: its dates, and optionally a subset of symbols."""
+"""What a partitioned run works on (its dates, optionally some symbols), and what it reports
+per partition."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import dagster as dg
+import polars as pl
+
+from bfa_assets.days import Window
 
 
 class SymbolFilter(dg.Config):
     """Restrict a run to these symbols (e.g. a back-fill of newly discovered ones); empty = all."""
 
     symbols: list[str] = []  # noqa: RUF012 - pydantic copies defaults
-
-
-@dataclass(frozen=True)
-class Window:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def __str__(self) -> str:
-        return f"{self.start}..{self.end}"
 
 
 def window_of(context: dg.AssetExecutionContext) -> Window:
@@ -44,3 +34,24 @@ def check_symbols(requested: list[str], known: set[str]) -> list[str] | None:
             "(materialize futures_symbols first, or fix the names)"
         )
     return sorted(set(requested))
+
+
+def report_per_day(
+    context: dg.AssetExecutionContext, per_day: pl.DataFrame, row_count: str
+) -> None:
+    """Each day's own figures on that day's partition (the Plots tab draws them per day);
+    `row_count` names the column that is the day's rows (`dagster/row_count`). Days of the
+    window without a row in `per_day` get zeros."""
+    figures = {row.pop("date"): row for row in per_day.to_dicts()}
+    zeros = dict.fromkeys(per_day.columns[1:], 0)
+    for key in context.partition_keys:
+        values = figures.get(date.fromisoformat(key), zeros)
+        context.add_asset_metadata(
+            {"dagster/row_count": int(values[row_count] or 0), **values}, partition_key=key
+        )
+
+
+def report_run(context: dg.AssetExecutionContext, figures: dict) -> None:
+    """Figures of the whole run (requests, retries, durations) on the window's newest partition
+    only: one point per run in the Plots tab, not the same total on every day."""
+    context.add_asset_metadata(figures, partition_key=context.partition_keys[-1])

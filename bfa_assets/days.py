@@ -1,0 +1,41 @@
+"""Calendar days: where the history starts, a window of days, and days folded into ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+HISTORY_START = date(2019, 9, 25)  # the day of Vision's first USD-M futures file
+
+
+@dataclass(frozen=True)
+class Window:
+    """The inclusive days a run works on (a ranged back-fill is one window)."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start}..{self.end}"
+
+
+def runs(days: Iterable[date], max_gap: int = 1) -> list[tuple[date, date]]:
+    """Sorted days as (first, last) ranges, split where more than `max_gap` days lie between
+    one day and the next (1: consecutive days only)."""
+    out: list[list[date]] = []
+    for day in days:
+        if out and (day - out[-1][1]).days <= max_gap:
+            out[-1][1] = day
+        else:
+            out.append([day, day])
+    return [(a, b) for a, b in out]
+
+
+def describe(first: date, last: date) -> str:
+    """`2024-01-01..2024-01-31 (31 days)`, or the day alone."""
+    return str(first) if first == last else f"{first}..{last} ({(last - first).days + 1} days)"

@@ -1,0 +1,15 @@
+"""The defaults of every setting: they work against the real Binance services.
+
+Each is overridden by its environment variable (defs/resources.py reads them as Dagster
+`EnvVar`s; `bfa query` reads BFA_RELEASE_DIR). Dagster-free, and imports nothing, so the
+command line can read it at no cost.
+"""
+
+VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.vision"  # BFA_VISION_URL
+FAPI_URL = "https://fapi.binance.com"  # BFA_FAPI_URL
+DUCKDB_PATH = "data/bfa.duckdb"  # BFA_DUCKDB_PATH: the working database
+RELEASE_DIR = "data/release"  # BFA_RELEASE_DIR
+HTTP_CONCURRENCY = 64  # BFA_HTTP_CONCURRENCY: simultaneous requests to Vision
+LOOKBACK_DAYS = 20  # BFA_LOOKBACK_DAYS: days every daily run re-checks (Vision publishes late)
+FALLBACK_HOUR = 12  # BFA_FALLBACK_HOUR: UTC hour to run although yesterday is not published
+PROBE_SYMBOLS = "BTCUSDT,ETHUSDT,XRPUSDT"  # BFA_PROBE_SYMBOLS: long-lived, to see a day published
