@@ -11,6 +11,9 @@ HOST := 127.0.0.1
 PORT ?= 3000
 SIM_PORT ?= 9000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# `dagster dev` warns that `dg dev` supersedes it; it starts the same webserver and daemon, and
+# its flags are the ones the tests and docs use. The warning only distracts a newcomer.
+export PYTHONWARNINGS ?= ignore:Function `dev_command` is superseded
 
 .PHONY: help install browser dev demo test lint bench clean
 

@@ -26,10 +26,18 @@ EVERYTHING = dg.AssetSelection.assets(futures_symbols).downstream()
 HISTORY = dg.AssetSelection.assets(daily_availability).downstream()
 
 
+# On unless BFA_DAILY_SENSOR=off (the demo: a newcomer looks first). The UI's toggle wins.
+DAILY_DEFAULT = (
+    dg.DefaultSensorStatus.STOPPED
+    if os.environ.get("BFA_DAILY_SENSOR") == "off"
+    else dg.DefaultSensorStatus.RUNNING
+)
+
+
 @dg.sensor(
     asset_selection=EVERYTHING,
     minimum_interval_seconds=int(os.environ.get("BFA_SENSOR_INTERVAL_SECONDS", "300")),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=DAILY_DEFAULT,
 )
 def daily_lookback(
     context: dg.SensorEvaluationContext, vision: VisionResource, automation: AutomationResource
