@@ -1,10 +1,12 @@
 """A back-fill launched from the Dagster UI, end to end.
 
 The simulator and `dagster dev` (webserver, daemon, code server) run as processes of their own;
-headless Chromium materializes `futures_symbols` and back-fills three weeks of the daily assets
-from the asset graph, as an operator would. The back-fill daemon must turn the range into ONE
-run (every partitioned asset has `BackfillPolicy.single_run()`), and the tables that run writes
-must equal the simulator's ground truth. GraphQL only watches what the UI started.
+headless Chromium selects all five assets in the asset graph and back-fills three weeks, as an
+operator would. Dagster's back-fill daemon groups assets by partitioning: it runs discovery
+(unpartitioned) first, then ONE run over the whole range for the three daily assets (each has
+`BackfillPolicy.single_run()`), then the release (unpartitioned) — three runs, which
+docs/operations.md describes. The tables must equal the simulator's ground truth, and the asset
+page must plot each day's own figures. GraphQL only watches what the UI started.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from polars.testing import assert_frame_equal
 
+from bfa_assets_tests.e2e.conftest import UI_NOW, UI_SYMBOLS
 from bfa_assets_tests.e2e.dagster_dev import (
     PROJECT,
     DagsterDev,
@@ -25,7 +28,6 @@ from bfa_assets_tests.e2e.dagster_dev import (
     run,
     run_log,
     wait_for_backfill,
-    wait_for_run,
 )
 from bfa_assets_tests.pipeline import (
     availability,
@@ -38,23 +40,20 @@ from bfa_assets_tests.vision_sim import build
 
 pytestmark = pytest.mark.e2e
 
-START, END = date(2022, 9, 1), date(2022, 9, 21)  # inside the tiny scenario
+END = UI_NOW.date() - timedelta(days=1)  # yesterday: the newest partitions
+START = END - timedelta(days=20)
 ASSETS = ["futures_symbols", "daily_availability", "daily_volume", "volume_rankings",
           "release_artifact"]  # fmt: skip
 BACKFILLED = ["daily_availability", "daily_volume", "volume_rankings"]
-README_SCREENSHOT = PROJECT / "docs" / "images" / "asset-graph.png"
+IMAGES = PROJECT / "docs" / "images"
 RUN_TIMEOUT = 240  # seconds; a run of the tiny scenario takes ~30 s on two busy cores
 BACKFILL_TIMEOUT = 360  # the back-fill daemon ticks every 30 s, then the run itself
 
 
-def screenshot_path(tmp_path: Path) -> Path:
-    """The README's picture when BFA_UPDATE_SCREENSHOTS=1, else a throwaway file: the graph
-    shows relative times, so every run would otherwise rewrite a tracked file."""
-    return (
-        README_SCREENSHOT
-        if os.environ.get("BFA_UPDATE_SCREENSHOTS") == "1"
-        else (tmp_path / "asset-graph.png")
-    )
+def screenshot_path(tmp_path: Path, name: str) -> Path:
+    """The docs' picture when BFA_UPDATE_SCREENSHOTS=1, else a throwaway file: the UI shows
+    relative times, so every run would otherwise rewrite a tracked file."""
+    return IMAGES / name if os.environ.get("BFA_UPDATE_SCREENSHOTS") == "1" else tmp_path / name
 
 
 def test_backfill_from_the_ui(dagster_ui: DagsterDev, page: Page, tmp_path: Path) -> None:
@@ -62,18 +61,16 @@ def test_backfill_from_the_ui(dagster_ui: DagsterDev, page: Page, tmp_path: Path
     for name in ASSETS:
         expect(graph.get_by_text(name, exact=True)).to_be_visible()
 
-    symbols_run = materialize(page, graph, ["futures_symbols"])
-    assert_succeeded(dagster_ui, wait_for_run(dagster_ui, symbols_run, RUN_TIMEOUT))
-
-    graph = open_asset_graph(page, dagster_ui.url)  # afresh: nothing selected
-    backfill_id = launch_backfill(page, graph, BACKFILLED, START, END)
+    backfill_id = launch_backfill(page, graph, ASSETS, START, END)
     backfill = wait_for_backfill(dagster_ui, backfill_id, BACKFILL_TIMEOUT)
-    backfill_run = assert_one_successful_run(dagster_ui, backfill)
+    assert_three_runs(dagster_ui, backfill)
     assert_backfill_page(page, dagster_ui.url, backfill_id)
 
-    assert {r["runId"] for r in all_runs(dagster_ui)} == {symbols_run, backfill_run}
+    assert len(all_runs(dagster_ui)) == 3
     assert_tables_match_truth(dagster_ui)
-    save_asset_graph(page, dagster_ui.url, screenshot_path(tmp_path))
+    assert_each_day_has_its_own_figures(dagster_ui)
+    save_plots(page, dagster_ui.url, screenshot_path(tmp_path, "availability-plots.png"))
+    save_asset_graph(page, dagster_ui.url, screenshot_path(tmp_path, "asset-graph.png"))
 
 
 def open_asset_graph(page: Page, url: str) -> Locator:
@@ -176,38 +173,77 @@ def assert_succeeded(dev: DagsterDev, finished: dict) -> None:
     assert finished["status"] == "SUCCESS", run_log(dev, finished["runId"])
 
 
-def assert_one_successful_run(dev: DagsterDev, backfill: dict) -> str:
-    """A single-run back-fill policy: one run over the whole range, of the selected assets."""
+def assert_three_runs(dev: DagsterDev, backfill: dict) -> None:
+    """Discovery, then one run over the whole range for the daily assets (single-run back-fill
+    policies), then the release: what docs/operations.md says a back-fill of all five does."""
     runs = backfill["runs"]
     assert backfill["status"] == "COMPLETED_SUCCESS", f"{backfill}\n" + "\n".join(
         run_log(dev, r["runId"]) for r in runs
     )
-    assert len(runs) == 1, f"expected one run, got {runs}"
-    assert_succeeded(dev, runs[0])
-    details = run(dev, runs[0]["runId"])
-    tags = {t["key"]: t["value"] for t in details["tags"]}
+    details = [run(dev, r["runId"]) for r in reversed(runs)]  # the API lists newest first
+    for found in details:
+        assert_succeeded(dev, found)
+    selections = [sorted(a["path"][-1] for a in d["assetSelection"]) for d in details]
+    assert selections == [["futures_symbols"], sorted(BACKFILLED), ["release_artifact"]]
+    tags = {t["key"]: t["value"] for t in details[1]["tags"]}
     assert tags["dagster/asset_partition_range_start"] == str(START)
     assert tags["dagster/asset_partition_range_end"] == str(END)
-    assert sorted(a["path"][-1] for a in details["assetSelection"]) == sorted(BACKFILLED)
-    return runs[0]["runId"]
 
 
 def assert_backfill_page(page: Page, url: str, backfill_id: str) -> None:
-    """The UI's own account of the back-fill: the range, and every asset 100 % done."""
+    """The UI's own account of the back-fill: the range, and all five assets 100 % done."""
     page.goto(f"{url}/runs/b/{backfill_id}")
     expect(page.get_by_text(f"{START}...{END}")).to_be_visible()
-    expect(page.get_by_text("100% completed")).to_have_count(len(BACKFILLED))
+    expect(page.get_by_text("100% completed")).to_have_count(len(ASSETS))
 
 
 def assert_tables_match_truth(dev: DagsterDev) -> None:
     """The run wrote exactly the window, equal to the simulator's ground truth."""
-    universe = build("tiny")
+    universe = build("demo", symbols=UI_SYMBOLS, now=UI_NOW)
     db_path = dev.duckdb_path
     assert_frame_equal(availability(db_path), expected_availability(universe, START, END))
     assert_frame_equal(volume(db_path), expected_volume(universe, START, END))
     ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
     days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
     assert ranked["date"].to_list() == days
+
+
+FIGURES_QUERY = """
+query Figures($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
+    assetMaterializations(limit: 500) {
+        partition metadataEntries { label ... on IntMetadataEntry { intValue } }
+    }
+} } }
+"""
+
+
+def assert_each_day_has_its_own_figures(dev: DagsterDev) -> None:
+    """Every partition of the window carries that day's available symbols (as the ground truth
+    has them), so the Plots tab draws a line per day, not one total copied onto every day."""
+    found = dev.graphql(FIGURES_QUERY, key={"path": ["daily_availability"]})["assetOrError"]
+    figures = {
+        m["partition"]: {e["label"]: e.get("intValue") for e in m["metadataEntries"]}
+        for m in found["assetMaterializations"]
+    }
+    truth = build("demo", symbols=UI_SYMBOLS, now=UI_NOW).availability_truth(START, END)
+    for day in {r["date"] for r in truth}:
+        available = sum(r["available"] for r in truth if r["date"] == day)
+        assert figures[str(day)]["available_symbols"] == available, day
+    assert len({f["available_symbols"] for f in figures.values()}) > 1
+    assert [p for p, f in figures.items() if "requests" in f] == [str(END)]  # the run's own
+
+
+def save_plots(page: Page, url: str, path: Path) -> None:
+    """The asset page's plots of the per-day figures, by partition."""
+    page.goto(f"{url}/assets/daily_availability")
+    metadata = page.get_by_role("heading", name="Metadata").or_(page.get_by_text("Metadata").first)
+    page.get_by_role("button", name="Plots").click()
+    plot = page.get_by_text("available_symbols", exact=True)
+    expect(plot).to_be_visible()
+    metadata.scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=path)
+    assert path.stat().st_size > 10_000
 
 
 def save_asset_graph(page: Page, url: str, path: Path) -> None:
@@ -223,7 +259,7 @@ def save_asset_graph(page: Page, url: str, path: Path) -> None:
     try:
         fresh = context.new_page()
         graph = open_asset_graph(fresh, url)
-        expect(graph.get_by_text("Materialized", exact=True)).to_be_visible()
+        expect(graph.get_by_text("Materialized", exact=True).first).to_be_visible()
         canvas(fresh).hover(position={"x": 10, "y": 10})  # no node highlighted
         fresh.wait_for_load_state("networkidle")
         fresh.screenshot(path=path)
