@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,24 +51,46 @@ def pipeline_resources(sim: SimServer, db_path: Path, **vision: object) -> dict:
 
 @dataclass(frozen=True)
 class Released:
-    """A database and release built by the real pipeline from the whole `tiny` history."""
+    """A database and release built by the real pipeline from `tiny`, over `windows` (the
+    checked days; the whole history unless the fixture says otherwise)."""
 
     universe: Universe
     db_path: Path
     release_dir: Path
+    windows: tuple[tuple[date, date], ...]
 
 
-@pytest.fixture(scope="session")
-def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
+def release(folder: Path, windows: tuple[tuple[date, date], ...]) -> Released:
+    """Discover the `tiny` symbols, materialize the daily assets over each window (one run
+    each), then the release."""
     from bfa_assets_tests.pipeline import materialize
-    from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
-    folder = tmp_path_factory.mktemp("released")
     universe = build("tiny")
     with SimServer(universe) as sim:
         resources = pipeline_resources(sim, folder / "bfa.duckdb")
         materialize(["futures_symbols"], resources)
-        for asset in ("daily_availability", "daily_volume", "volume_rankings"):
-            materialize([asset], resources, TINY_START, TINY_END)
+        for start, end in windows:
+            for asset in ("daily_availability", "daily_volume", "volume_rankings"):
+                materialize([asset], resources, start, end)
         materialize(["release_artifact"], resources)
-    return Released(universe, folder / "bfa.duckdb", folder / "release")
+    return Released(universe, folder / "bfa.duckdb", folder / "release", windows)
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
+    from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
+
+    return release(tmp_path_factory.mktemp("released"), ((TINY_START, TINY_END),))
+
+
+HOLED_WINDOWS = (  # the checked days of `released_with_holes`
+    (date(2022, 7, 10), date(2022, 7, 31)),  # starts after most symbols' first file (07-01)
+    (date(2022, 9, 1), date(2022, 10, 2)),  # August not checked: a delisting and a listing
+    (date(2022, 10, 4), date(2022, 10, 8)),  # 10-03 not checked: one day inside a life
+)
+
+
+@pytest.fixture(scope="session")
+def released_with_holes(tmp_path_factory: pytest.TempPathFactory) -> Released:
+    """A release of `tiny` whose history has holes (HOLED_WINDOWS are the checked days)."""
+    return release(tmp_path_factory.mktemp("released-with-holes"), HOLED_WINDOWS)

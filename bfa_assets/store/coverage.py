@@ -1,0 +1,131 @@
+"""Which days a release checked: what lets an answer say "not checked" instead of "no file".
+
+A day is checked when the pipeline listed every known symbol's 1m files for it (a row in
+`probe_log`). A release may hold any set of days (a back-fill of January 2024 and a daily run
+in November 2026, nothing between), so every answer about a day must tell a day that was
+checked and had no file apart from a day nobody looked at. Ranges keep this small: the full
+history, checked without a hole, is one range.
+
+`bfa query snapshot` reads this from the snapshot file's metadata without DuckDB, so this
+module imports only what the interpreter has loaded anyway (see bfa_assets.cli).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import namedtuple
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+HISTORY_START = date(2019, 9, 25)  # the first day of USD-M futures data on Binance Vision
+ONE_DAY = timedelta(days=1)
+REFILL = (
+    "back-fill {days} of daily_availability, daily_volume and volume_rankings (Dagster UI: "
+    "Assets, select them, Materialize that date range), then materialize release_artifact"
+)
+
+
+def span(first: date, last: date) -> str:
+    """A range as people read it: one day alone, or `first … last (N days)`."""
+    if first == last:
+        return first.isoformat()
+    return f"{first} … {last} ({(last - first).days + 1:,} days)"
+
+
+def refill_hint(holes: Iterable[tuple[date, date]]) -> str:
+    """How to fill unchecked ranges: back-fill their partitions, then release again."""
+    days = [span(*hole) for hole in holes]
+    return f"to fill {'the gap' if len(days) == 1 else 'the gaps'}, " + REFILL.format(
+        days=", ".join(days)
+    )
+
+
+class Coverage(namedtuple("Coverage", ["ranges"])):
+    """The checked days: `ranges` of (first, last) days, both included, sorted, disjoint and
+    not adjacent."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_days(cls, days: Iterable[date]) -> Coverage:
+        ranges: list[list[date]] = []
+        for day in sorted(set(days)):
+            if ranges and day == ranges[-1][1] + ONE_DAY:
+                ranges[-1][1] = day
+            else:
+                ranges.append([day, day])
+        return cls(tuple((first, last) for first, last in ranges))
+
+    @classmethod
+    def from_text(cls, text: str) -> Coverage:
+        """Read `to_text`: ISO 8601 intervals (`2019-09-25/2026-11-30`), comma-separated."""
+        pairs = (interval.split("/") for interval in text.split(",") if interval)
+        return cls(tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in pairs))
+
+    def to_text(self) -> str:
+        return ",".join(f"{first}/{last}" for first, last in self.ranges)
+
+    @property
+    def days(self) -> int:
+        return sum((last - first).days + 1 for first, last in self.ranges)
+
+    @property
+    def latest(self) -> date | None:
+        return self.ranges[-1][1] if self.ranges else None
+
+    def checked(self, day: date) -> bool:
+        index = bisect.bisect_right(self.ranges, (day, date.max)) - 1
+        return index >= 0 and self.ranges[index][1] >= day
+
+    def unchecked(self, start: date, end: date) -> list[tuple[date, date]]:
+        """The ranges of [start, end] that were not checked."""
+        holes, cursor = [], start
+        for first, last in self.ranges:
+            if last < cursor:
+                continue
+            if first > end:
+                break
+            if first > cursor:
+                holes.append((cursor, first - ONE_DAY))
+            cursor = last + ONE_DAY
+        if cursor <= end:
+            holes.append((cursor, end))
+        return holes
+
+    def around(self, day: date) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
+        """The checked ranges just before and just after an unchecked `day`."""
+        index = bisect.bisect_right(self.ranges, (day, date.max))
+        before = self.ranges[index - 1] if index > 0 else None
+        after = self.ranges[index] if index < len(self.ranges) else None
+        return before, after
+
+
+class NotKnown(LookupError):
+    """The release does not know the answer (yet); the message says what would tell it."""
+
+
+class NotChecked(NotKnown):
+    """The release cannot answer about `day`: it was not checked."""
+
+    def __init__(self, coverage: Coverage, day: date) -> None:
+        self.coverage, self.day = coverage, day
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        before, after = self.coverage.around(self.day)
+        if before and after:
+            where = f"the release checked {span(*before)}, then {span(*after)}, nothing between"
+        elif after:
+            where = f"the release's first checked days are {span(*after)}"
+        elif before:
+            where = f"the release's latest checked days are {span(*before)}"
+        else:
+            where = "the release checked no day at all"
+        gap = (
+            before[1] + ONE_DAY if before else HISTORY_START,
+            after[0] - ONE_DAY if after else self.day,
+        )
+        return (
+            f"{self.day} was not checked ({where}), so which files it has is not known; "
+            + refill_hint([gap])
+        )
