@@ -5,8 +5,8 @@ read-only, so queries work while a run holds the working database. `snapshot` re
 release's snapshot file beside it when there is one.
 
 A whole command should cost little more than importing what its sub-command needs
-(docs/benchmarks.md): DuckDB for the SQL answers (imported with bfa_assets.store.queries),
-pyarrow alone for a snapshot from the snapshot file, and no data-frame library. So this
+(docs/benchmarks.md): DuckDB's engine for the SQL answers (store.engine), pyarrow alone for a
+snapshot from the snapshot file, and no data-frame library. So this
 module, and what the snapshot path imports (cli_output, store.answers, store.coverage,
 store.snapshot_file), import nothing the interpreter has not loaded anyway: no `pathlib`,
 `typing` or `dataclasses`, each a few milliseconds.
@@ -192,9 +192,8 @@ def _from_snapshot_file(path: str, day: date) -> object:
 
 def _from_database(db: str, command: Command, args: argparse.Namespace) -> object:
     # imported here: DuckDB is most of a SQL answer's cost, and the snapshot file's needs none
-    import duckdb
-
     from bfa_assets.store import queries
+    from bfa_assets.store.engine import duckdb
 
     try:
         with duckdb.connect(db, read_only=True) as conn:

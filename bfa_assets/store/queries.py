@@ -17,10 +17,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from bfa_assets.store.answers import DELISTING_DAYS, Delistings, Table
 from bfa_assets.store.coverage import HISTORY_START, ONE_DAY, Coverage, NotChecked, NotKnown
+from bfa_assets.store.engine import duckdb
 
 if TYPE_CHECKING:
     from bfa_assets.store.snapshot_file import SnapshotFile
