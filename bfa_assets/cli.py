@@ -33,7 +33,7 @@ DEFAULT_RELEASE_DIR = "data/release"  # when BFA_RELEASE_DIR is not set
 RELEASE_DATABASE = "availability.duckdb"  # the release's database (release.build.DATABASE)
 SNAPSHOT_FILE = "available-by-date.arrow"  # beside it (store.snapshot_file.SNAPSHOT_FILE)
 
-OK, ERROR, USAGE, NOT_KNOWN = 0, 1, 2, 3
+OK, ERROR, NOT_KNOWN = 0, 1, 3  # and 2, argparse's status for a usage error
 
 
 class CliError(Exception):

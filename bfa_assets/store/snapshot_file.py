@@ -82,10 +82,16 @@ class SnapshotFile:
         self._path = path
         try:
             self._file = ipc.open_file(pa.memory_map(str(path)))
-            metadata = self._file.schema.metadata
+            metadata = self._file.schema.metadata or {}
+            missing = [key.decode() for key in (FIRST_DATE, CHECKED) if key not in metadata]
+            if missing:
+                raise ValueError(
+                    f"no {' and no '.join(missing)} in its metadata (not a snapshot file, or "
+                    "one from before checked days were recorded: materialize release_artifact)"
+                )
             self._first = date.fromisoformat(metadata[FIRST_DATE].decode())
             self.coverage = Coverage.from_text(metadata[CHECKED].decode())
-        except (OSError, pa.ArrowInvalid, KeyError, TypeError, ValueError) as error:
+        except (OSError, pa.ArrowInvalid, TypeError, ValueError) as error:
             raise SnapshotFileError(f"cannot read the snapshot file {path}: {error}") from None
         self._empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
 

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -128,6 +130,15 @@ def test_a_file_that_is_not_a_snapshot_file_is_a_clear_error(tmp_path, content):
     else:
         path.write_bytes(content)
     with pytest.raises(SnapshotFileError, match=f"cannot read the snapshot file {path}"):
+        SnapshotFile(path)
+
+
+def test_a_snapshot_file_from_before_checked_days_were_recorded_says_so(tmp_path):
+    path = tmp_path / SNAPSHOT_FILE
+    schema = pa.schema([("date", pa.date32())], metadata={b"first_date": str(DAY).encode()})
+    with pa.ipc.new_file(str(path), schema) as writer:
+        writer.write_table(pa.table({"date": [DAY]}, schema=schema))
+    with pytest.raises(SnapshotFileError, match=r"no checked_days in its metadata .*release_arti"):
         SnapshotFile(path)
 
 
