@@ -60,9 +60,13 @@ class Released:
     windows: tuple[tuple[date, date], ...]
 
 
-def release(folder: Path, windows: tuple[tuple[date, date], ...]) -> Released:
+def release(
+    folder: Path,
+    windows: tuple[tuple[date, date], ...],
+    unranked: tuple[tuple[date, date], ...] = (),
+) -> Released:
     """Discover the `tiny` symbols, materialize the daily assets over each window (one run
-    each), then the release."""
+    each; only daily_availability over the `unranked` ones), then the release."""
     from bfa_assets_tests.pipeline import materialize
 
     universe = build("tiny")
@@ -71,7 +75,8 @@ def release(folder: Path, windows: tuple[tuple[date, date], ...]) -> Released:
         materialize(["futures_symbols"], resources)
         for start, end in windows:
             for asset in ("daily_availability", "daily_volume", "volume_rankings"):
-                materialize([asset], resources, start, end)
+                if asset == "daily_availability" or (start, end) not in unranked:
+                    materialize([asset], resources, start, end)
         materialize(["release_artifact"], resources)
     return Released(universe, folder / "bfa.duckdb", folder / "release", windows)
 
@@ -88,9 +93,10 @@ HOLED_WINDOWS = (  # the checked days of `released_with_holes`
     (date(2022, 9, 1), date(2022, 10, 2)),  # August not checked: a delisting and a listing
     (date(2022, 10, 4), date(2022, 10, 8)),  # 10-03 not checked: one day inside a life
 )
+HOLED_UNRANKED = HOLED_WINDOWS[2:]  # availability only: checked, without volume or rankings
 
 
 @pytest.fixture(scope="session")
 def released_with_holes(tmp_path_factory: pytest.TempPathFactory) -> Released:
     """A release of `tiny` whose history has holes (HOLED_WINDOWS are the checked days)."""
-    return release(tmp_path_factory.mktemp("released-with-holes"), HOLED_WINDOWS)
+    return release(tmp_path_factory.mktemp("released-with-holes"), HOLED_WINDOWS, HOLED_UNRANKED)
