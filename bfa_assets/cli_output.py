@@ -1,9 +1,10 @@
 """How `bfa query` prints answers: aligned tables with readable numbers, or exact JSON.
 
-Tables are for people: whole numbers without `.0`, thousands separators, large volumes
-without decimals, a sign on rank changes, runs of unchecked days as one marker line. JSON is
-for scripts: the values as stored (floats in full), dates as ISO strings. Standard library
-only, and nothing the interpreter has not loaded anyway (see bfa_assets.cli).
+Tables are for people: whole numbers without `.0`, thousands separators, numbers from 1,000
+on without decimals and smaller ones with at most six (never an exponent), a sign on rank
+changes, runs of unchecked days as one marker line. JSON is for scripts: the values as stored
+(floats in full), dates as ISO strings. Standard library only, and nothing the interpreter
+has not loaded anyway (see bfa_assets.cli).
 """
 
 from __future__ import annotations
@@ -114,7 +115,10 @@ def _cell(column: str, value: object) -> str:
     if isinstance(value, int):
         return f"{value:+,}" if column.startswith("rank_change") and value else f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.6g}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     return str(value)
 
 

@@ -139,6 +139,10 @@ def test_tables_print_readable_numbers_and_json_keeps_them_exact(capsys, release
         str(rows["BTCUSDT"]["rank"]),
     ]
     assert ".0 " not in text and "e+" not in text
+    top = as_json(capsys, released.release_dir, "top", day, "-n", "3")
+    top_text = bfa(capsys, released.release_dir, "top", day, "-n", "3").out.splitlines()
+    shares = [line.split()[3] for line in top_text[1:-1]]  # small numbers keep their decimals
+    assert shares == [str(r["market_share_pct"]) for r in top] and "." in shares[-1]
     wide = next(line for line in text.splitlines() if line.startswith("龙虾USDT"))
     # its file size starts two characters earlier: 龙 and 虾 take two columns each
     assert wide.index(" 1") == btc.index(" 1") - 2
