@@ -70,7 +70,7 @@ def coverage(conn: duckdb.DuckDBPyConnection) -> Coverage:
 
 
 def require_checked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Raise NotChecked unless `day` is in `probe_log` (one indexed-by-sort point read)."""
+    """Raise NotChecked unless `day` is in `probe_log` (a point read: it is stored by date)."""
     if not _one(conn, "SELECT count(*) FROM probe_log WHERE date = $day", day=day)[0]:
         raise NotChecked(coverage(conn), day)
 
