@@ -3,41 +3,61 @@
 By default it reads the release copy (`$BFA_RELEASE_DIR/availability.duckdb`), opened
 read-only, so queries work while a run holds the working database. `snapshot` reads the
 release's snapshot file beside it when there is one.
+
+A whole command should cost little more than importing what its sub-command needs
+(docs/benchmarks.md): DuckDB's engine for the SQL answers (store.engine), pyarrow alone for a
+snapshot from the snapshot file, and no data-frame library. So this
+module, and what the snapshot path imports (cli_output, store.answers, store.coverage,
+store.snapshot_file), import nothing the interpreter has not loaded anyway: no `pathlib`,
+`typing` or `dataclasses`, each a few milliseconds.
+
+Exit statuses: 0 an answer, 1 an error (no or bad database, unknown symbol), 2 a usage error,
+3 the release does not know (an unchecked day, or rows that cover only the checked days of a
+range): the message on stderr says what would tell it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import UTC, date, datetime
 
-import duckdb
-import polars as pl
+from bfa_assets import cli_output
+from bfa_assets.days import HISTORY_START
+from bfa_assets.store.answers import DELISTING_DAYS
+from bfa_assets.store.coverage import NotKnown, refill_hint, span
 
-from bfa_assets.store import queries
-from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile, SnapshotFileError
+DEFAULT_RELEASE_DIR = "data/release"  # when BFA_RELEASE_DIR is not set
+RELEASE_DATABASE = "availability.duckdb"  # the release's database (release.build.DATABASE)
+SNAPSHOT_FILE = "available-by-date.arrow"  # beside it (store.snapshot_file.SNAPSHOT_FILE)
 
-DEFAULT_RELEASE_DIR = "data/release"
+OK, ERROR, NOT_KNOWN = 0, 1, 3  # and 2, argparse's status for a usage error
 
 
 class CliError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
-def default_db() -> Path:
-    return Path(os.environ.get("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR)) / "availability.duckdb"
+def default_db() -> str:
+    release_dir = os.environ.get("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR)
+    return os.path.join(release_dir, RELEASE_DATABASE)  # noqa: PTH118  (pathlib: see above)
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    if day < HISTORY_START:
+        raise argparse.ArgumentTypeError(
+            f"{day} is before {HISTORY_START}, the first day of USD-M futures data on Vision"
+        )
+    if day > (today := datetime.now(UTC).date()):
+        raise argparse.ArgumentTypeError(f"{day} is in the future (today is {today} UTC)")
+    return day
 
 
 def _positive(text: str) -> int:
@@ -46,106 +66,195 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(namedtuple("Command", ["help", "arguments", "query", "values", "columns"])):
+    """A sub-command: its help, its arguments, the function of store.queries that answers it
+    and the values it passes after the connection, and what its columns mean (for --help)."""
+
+    __slots__ = ()
     help: str
     arguments: list[tuple[str, dict]]
-    answer: Callable[[duckdb.DuckDBPyConnection, argparse.Namespace], pl.DataFrame | dict]
+    query: str
+    values: Callable[[argparse.Namespace], tuple]
+    columns: str
 
 
-def _snapshots_beside(db: Path) -> SnapshotFile | None:
-    path = db.with_name(SNAPSHOT_FILE)
-    return SnapshotFile(path) if path.is_file() else None
-
-
-DAY = ("date", {"type": _date})
+DAY = ("date", {"type": _date, "help": "a day, YYYY-MM-DD (UTC)"})
 COMMANDS = {
-    "snapshot": Command("symbols available on a day", [DAY],
-                        lambda c, a: queries.snapshot(c, a.date, _snapshots_beside(a.db))),
-    "timeline": Command("every day of one symbol", [("symbol", {})],
-                        lambda c, a: queries.timeline(c, a.symbol)),
-    "range": Command("symbols available in a date range",
+    "snapshot": Command("symbols with a 1m file on a day", [DAY],
+                        "snapshot", lambda a: (a.date,), cli_output.SNAPSHOT_COLUMNS),
+    "timeline": Command("every day of one symbol, unchecked days marked",
+                        [("symbol", {"help": "exact name, e.g. BTCUSDT (case-sensitive)"})],
+                        "timeline", lambda a: (a.symbol,), cli_output.TIMELINE_COLUMNS),
+    "range": Command("symbols with a file in a date range, and their first and last day there",
                      [("start", {"type": _date}), ("end", {"type": _date})],
-                     lambda c, a: queries.date_range(c, a.start, a.end)),
-    "new-listings": Command("symbols whose first file is of a day", [DAY],
-                            lambda c, a: queries.new_listings(c, a.date)),
-    "delistings": Command("symbols whose last file is of a day", [DAY],
-                          lambda c, a: queries.delistings(c, a.date)),
+                     "date_range", lambda a: (a.start, a.end), cli_output.RANGE_COLUMNS),
+    "new-listings": Command("symbols whose first 1m file on Vision is of a day", [DAY],
+                            "new_listings", lambda a: (a.date,), cli_output.LISTING_COLUMNS),
+    "delistings": Command(f"symbols whose last file is of a day: delisted once the "
+                          f"{DELISTING_DAYS} days after it were checked", [DAY],
+                          "delistings", lambda a: (a.date,), cli_output.DELISTING_COLUMNS),
     "top": Command("highest-volume USDT perpetuals of a day",
-                   [DAY, ("-n", {"type": _positive, "default": 10})],
-                   lambda c, a: queries.top(c, a.date, a.n)),
-    "summary": Command("dates, symbols and rows in the database", [],
-                       lambda c, a: queries.summary(c)),
+                   [DAY, ("-n", {"type": _positive, "default": 10, "help": "ranks (10)"})],
+                   "top", lambda a: (a.date, a.n), cli_output.TOP_COLUMNS),
+    "summary": Command("dates, checked and unchecked days, symbols and rows", [],
+                       "summary", lambda a: (), cli_output.SUMMARY_FACTS),
 }  # fmt: skip
 
 
-def parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help="database to read (default: $BFA_RELEASE_DIR/availability.duckdb)",
+def _formatter(kind: type[argparse.HelpFormatter]) -> Callable[[str], argparse.HelpFormatter]:
+    """argparse's help formatter `kind`, given the terminal's width: to find it itself,
+    argparse imports shutil, a good part of a snapshot's whole cost."""
+
+    def make(prog: str) -> argparse.HelpFormatter:
+        return kind(prog, width=_terminal_width() - 2)  # what argparse leaves as a margin
+
+    return make
+
+
+def _terminal_width() -> int:
+    """shutil.get_terminal_size's answer: $COLUMNS, else the terminal's, else 80."""
+    if (columns := os.environ.get("COLUMNS", "")).isdigit():
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # not a terminal
+        return 80
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `only`, one that knows that sub-command alone.
+
+    Every ArgumentParser looks for translations of its messages on disk (gettext), so
+    building all seven sub-commands to parse one was a good part of a snapshot's time.
+    """
+    root = argparse.ArgumentParser(
+        prog="bfa",
+        description="Binance USD-M futures availability.",
+        formatter_class=_formatter(argparse.HelpFormatter),
     )
-    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    root = argparse.ArgumentParser(prog="bfa", description="Binance USD-M futures availability.")
     commands = root.add_subparsers(dest="command", required=True)
-    query = commands.add_parser("query", help="ask the released database")
+    query = commands.add_parser(
+        "query",
+        help="ask the released database",
+        description="Ask the released database. A day is checked when every known symbol's "
+        "files were listed for it. Exit status: 0 an answer, 1 an error, 2 a usage error, "
+        "3 the release does not know (a day it did not check; the message says how to fill "
+        "the gap).",
+        formatter_class=_formatter(argparse.HelpFormatter),
+    )
     kinds = query.add_subparsers(dest="query", required=True)
     for name, command in COMMANDS.items():
-        sub = kinds.add_parser(name, help=command.help, parents=[common])
-        for argument, options in command.arguments:
-            sub.add_argument(argument, **options)
+        if only in (None, name):
+            _add_command(kinds, name, command)
     return root
 
 
-def run(args: argparse.Namespace) -> str:
-    db = args.db = args.db or default_db()
-    if not db.is_file():
+def _add_command(kinds: argparse._SubParsersAction, name: str, command: Command) -> None:
+    sub = kinds.add_parser(
+        name,
+        help=command.help,
+        description=command.help[0].upper() + command.help[1:] + ".",
+        epilog=command.columns,
+        formatter_class=_formatter(argparse.RawDescriptionHelpFormatter),
+    )
+    for argument, options in command.arguments:
+        sub.add_argument(argument, **options)
+    sub.add_argument(
+        "--db",
+        default=None,
+        help=f"release database to read (default: $BFA_RELEASE_DIR/{RELEASE_DATABASE})",
+    )
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub.set_defaults(sub_parser=sub)  # for errors that print the sub-command's usage
+
+
+def answer(args: argparse.Namespace) -> object:
+    """The sub-command's answer, from the snapshot file or the database."""
+    db = args.db or default_db()
+    if not os.path.isfile(db):  # noqa: PTH113
         raise CliError(
             f"no database at {db}: materialize release_artifact first, or pass --db PATH"
         )
+    snapshots = os.path.join(os.path.dirname(db), SNAPSHOT_FILE)  # noqa: PTH118, PTH120
+    if args.query == "snapshot" and os.path.isfile(snapshots):  # noqa: PTH113
+        return _from_snapshot_file(snapshots, args.date)
+    return _from_database(db, COMMANDS[args.query], args)
+
+
+def _from_snapshot_file(path: str, day: date) -> object:
+    # imported here: only this answer needs pyarrow
+    from bfa_assets.store.snapshot_file import SnapshotFile, SnapshotFileError
+
     try:
-        with duckdb.connect(str(db), read_only=True) as conn:
-            result = COMMANDS[args.query].answer(conn, args)
-    except queries.UnknownSymbol as error:
-        raise CliError(f"unknown symbol {error.args[0]!r}") from None
-    except duckdb.Error as error:
-        raise CliError(f"cannot read {db}: {error}") from None
+        return SnapshotFile(path).rows(day)
     except SnapshotFileError as error:
         raise CliError(str(error)) from None
-    return render(result, args.json)
 
 
-def render(result: pl.DataFrame | dict, as_json: bool) -> str:
-    if isinstance(result, dict):
-        if as_json:
-            return json.dumps(result, default=str, indent=2, ensure_ascii=False)
-        return "\n".join(f"{key}: {value}" for key, value in result.items())
-    if as_json:
-        return json.dumps(result.to_dicts(), default=str, ensure_ascii=False)
-    if result.is_empty():
-        return "(no rows)"
-    cells = [result.columns, *([_cell(v) for v in row] for row in result.iter_rows())]
-    widths = [max(len(row[i]) for row in cells) for i in range(result.width)]
-    lines = [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    return "\n".join(lines) + f"\n({result.height} rows)"
+def _from_database(db: str, command: Command, args: argparse.Namespace) -> object:
+    # imported here: DuckDB is most of a SQL answer's cost, and the snapshot file's needs none
+    from bfa_assets.store import queries
+    from bfa_assets.store.engine import duckdb
+
+    try:
+        with duckdb.connect(db, read_only=True) as conn:
+            queries.check_release(conn)
+            return getattr(queries, command.query)(conn, *command.values(args))
+    except queries.NotARelease as error:
+        raise CliError(
+            f"{db} is not a release database ({error}): bfa query reads the release's "
+            f"{RELEASE_DATABASE} (in $BFA_RELEASE_DIR), not the working database"
+        ) from None
+    except queries.UnknownSymbol as error:
+        raise CliError(str(error)) from None
+    except duckdb.Error as error:
+        raise CliError(f"cannot read {db}: {error}") from None
 
 
-def _cell(value: object) -> str:
-    return "" if value is None else str(value)
+def partial_note(result: object) -> str | None:
+    """For rows that cover only some of the asked days: which days they could not see."""
+    holes = getattr(result, "unchecked", None)
+    if not holes:
+        return None
+    return (
+        f"not checked: {', '.join(span(*hole) for hole in holes)}; the rows cover only the "
+        f"checked days; {refill_hint(holes)}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    named = argv[1] if argv[:1] == ["query"] and len(argv) > 1 else None
+    args = parser(named if named in COMMANDS else None).parse_args(argv)
+    if args.query == "range" and args.start > args.end:
+        args.sub_parser.error(f"start {args.start} is after end {args.end}")
     try:
-        print(run(args))
+        result = answer(args)
     except CliError as error:
-        print(f"bfa: {error}", file=sys.stderr)
-        return 1
-    return 0
+        return _fail(str(error), ERROR)
+    except NotKnown as error:
+        return _fail(str(error), NOT_KNOWN)
+    status = _write(cli_output.render(result, args.json))
+    note = partial_note(result)
+    return _fail(note, NOT_KNOWN) if note and status == OK else status
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"bfa: {message}", file=sys.stderr)
+    return status
+
+
+def _write(text: str) -> int:
+    """Print the answer; a reader that stops early (`… | head`) ends it quietly."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's advice for SIGPIPE: point stdout at devnull, so that the flush at exit
+        # does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # as a process ended by SIGPIPE, like other Unix tools
+    return OK
 
 
 if __name__ == "__main__":

@@ -1,20 +1,21 @@
-"""Calendar days: where the history starts, a window of days, and days folded into ranges."""
+"""Calendar days: where the history starts, a window of days, and days folded into ranges.
+
+Imports nothing beyond what the interpreter has loaded anyway: `bfa query` reads it.
+"""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 HISTORY_START = date(2019, 9, 25)  # the day of Vision's first USD-M futures file
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(namedtuple("Window", ["start", "end"])):
     """The inclusive days a run works on (a ranged back-fill is one window)."""
 
-    start: date
-    end: date
+    __slots__ = ()
 
     @property
     def days(self) -> int:
@@ -34,8 +35,3 @@ def runs(days: Iterable[date], max_gap: int = 1) -> list[tuple[date, date]]:
         else:
             out.append([day, day])
     return [(a, b) for a, b in out]
-
-
-def describe(first: date, last: date) -> str:
-    """`2024-01-01..2024-01-31 (31 days)`, or the day alone."""
-    return str(first) if first == last else f"{first}..{last} ({(last - first).days + 1} days)"

@@ -15,7 +15,7 @@ import duckdb
 
 from bfa_assets.fapi import ExchangeInfo
 from bfa_assets.markdown import bullets
-from bfa_assets.store.coverage import coverage, describe_ranges
+from bfa_assets.store.coverage import Coverage, span
 
 WARN, ERROR = "WARN", "ERROR"
 
@@ -45,25 +45,25 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
 
 def continuity(conn: duckdb.DuckDBPyConnection) -> Finding:
     """Every day from the first to the newest checked day was checked for all symbols."""
-    covered = coverage(conn)
-    if not covered.checked:
+    covered = Coverage.of(conn)
+    if not covered.ranges:
         return Finding("continuity", True, ERROR, "nothing checked yet")
-    (first, _), (_, last) = covered.checked[0], covered.checked[-1]
+    first, last = covered.ranges[0][0], covered.latest
     holes = covered.holes
     missing = sum((b - a).days + 1 for a, b in holes)
     summary = (
-        f"{covered.days_checked} days checked, {first}..{last}, no gap"
+        f"{covered.days:,} days checked, {span(first, last)}, no gap"
         if not holes
-        else f"{missing} days in {first}..{last} never checked, in {len(holes)} ranges: "
+        else f"{missing:,} days in {span(first, last)} never checked, in {len(holes)} ranges: "
         "back-fill them (all partitioned assets)"
     )
     counts = {
         "first_date": str(first),
         "last_date": str(last),
-        "days_checked": covered.days_checked,
+        "days_checked": covered.days,
         "days_missing": missing,
     }
-    return Finding("continuity", not holes, ERROR, summary, counts, describe_ranges(holes))
+    return Finding("continuity", not holes, ERROR, summary, counts, [span(*h) for h in holes])
 
 
 def completeness(

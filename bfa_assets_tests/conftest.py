@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -52,24 +53,55 @@ def pipeline_resources(sim: SimServer, db_path: Path, **http: object) -> dict:
 
 @dataclass(frozen=True)
 class Released:
-    """A database and release built by the real pipeline from the whole `tiny` history."""
+    """A database and release built by the real pipeline from `tiny`, over `windows` (the
+    checked days; the whole history unless the fixture says otherwise)."""
 
     universe: Universe
     db_path: Path
     release_dir: Path
+    windows: tuple[tuple[date, date], ...]
+
+
+def release(
+    folder: Path,
+    windows: tuple[tuple[date, date], ...],
+    unranked: tuple[tuple[date, date], ...] = (),
+) -> Released:
+    """Discover the `tiny` symbols, materialize the daily assets with their checks over each
+    window (one run each; only daily_availability over the `unranked` ones), then the release
+    (a partial one where the windows leave holes), all on one instance, so the release notes
+    carry the checks' results."""
+    from bfa_assets_tests.pipeline import materialize
+
+    universe = build("tiny")
+    partial = {"ops": {"release_artifact": {"config": {"allow_partial": len(windows) > 1}}}}
+    with SimServer(universe) as sim, dg.DagsterInstance.ephemeral() as instance:
+        resources = pipeline_resources(sim, folder / "bfa.duckdb")
+        materialize(["futures_symbols"], resources, instance=instance)
+        for start, end in windows:
+            for asset in ("daily_availability", "daily_volume", "volume_rankings"):
+                if asset == "daily_availability" or (start, end) not in unranked:
+                    materialize([asset], resources, start, end, instance=instance, checks=True)
+        materialize(["release_artifact"], resources, run_config=partial, instance=instance)
+    return Released(universe, folder / "bfa.duckdb", folder / "release", windows)
 
 
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
-    from bfa_assets_tests.pipeline import materialize
     from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
-    folder = tmp_path_factory.mktemp("released")
-    universe = build("tiny")
-    with SimServer(universe) as sim, dg.DagsterInstance.ephemeral() as instance:
-        resources = pipeline_resources(sim, folder / "bfa.duckdb")
-        materialize(["futures_symbols"], resources, instance=instance)
-        for asset in ("daily_availability", "daily_volume", "volume_rankings"):
-            materialize([asset], resources, TINY_START, TINY_END, instance=instance, checks=True)
-        materialize(["release_artifact"], resources, instance=instance)
-    return Released(universe, folder / "bfa.duckdb", folder / "release")
+    return release(tmp_path_factory.mktemp("released"), ((TINY_START, TINY_END),))
+
+
+HOLED_WINDOWS = (  # the checked days of `released_with_holes`
+    (date(2022, 7, 10), date(2022, 7, 31)),  # starts after most symbols' first file (07-01)
+    (date(2022, 9, 1), date(2022, 10, 2)),  # August not checked: a delisting and a listing
+    (date(2022, 10, 4), date(2022, 10, 8)),  # 10-03 not checked: one day inside a life
+)
+HOLED_UNRANKED = HOLED_WINDOWS[2:]  # availability only: checked, without volume or rankings
+
+
+@pytest.fixture(scope="session")
+def released_with_holes(tmp_path_factory: pytest.TempPathFactory) -> Released:
+    """A release of `tiny` whose history has holes (HOLED_WINDOWS are the checked days)."""
+    return release(tmp_path_factory.mktemp("released-with-holes"), HOLED_WINDOWS, HOLED_UNRANKED)

@@ -59,7 +59,7 @@ def test_continuity_lists_the_days_never_probed(resources):
     result = run_checks(resources, "continuity")["continuity"]
     assert not result.passed and result.severity == ERROR
     assert result.metadata["days_missing"].value == 9
-    assert details(result) == "- 2022-07-11..2022-07-19 (9 days)"
+    assert details(result) == "- 2022-07-11 … 2022-07-19 (9 days)"
 
 
 def test_completeness_warns_of_a_collapse_and_forgives_the_newest_day(tmp_path):

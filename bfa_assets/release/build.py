@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 from isal import isal_zlib
 
-from bfa_assets.days import HISTORY_START, describe
+from bfa_assets.days import HISTORY_START
 from bfa_assets.markdown import table
 from bfa_assets.quality import ERROR, Finding
 from bfa_assets.release.files import (
@@ -35,7 +35,7 @@ from bfa_assets.release.files import (
     STATS,
     SUMS,
 )
-from bfa_assets.store.coverage import Coverage, coverage, describe_ranges
+from bfa_assets.store.coverage import Coverage, refill_hint, span
 from bfa_assets.store.snapshot_file import write_snapshot_file
 
 KEEP_VERSIONS = 2
@@ -111,9 +111,9 @@ def refusal(covered: Coverage, checks: Sequence[Finding], allow_partial: bool) -
     if covered.holes and not allow_partial:
         return (
             "days between the first and the newest checked day were never checked: "
-            + ", ".join(describe_ranges(covered.holes))
-            + ". Back-fill these partitions of all partitioned assets, or launch release_artifact "
-            "with the config `allow_partial: true` to publish a release that says it is partial."
+            + ", ".join(span(*hole) for hole in covered.holes)
+            + f"; {refill_hint(covered.holes)}. Or launch release_artifact with the config "
+            "`allow_partial: true` to publish a release that says it is partial."
         )
     return None
 
@@ -130,7 +130,7 @@ def build_release(
     `checks` are the latest results of the data checks (for the notes and the guard); raises
     ReleaseRefused, writing nothing, when `refusal` says so.
     """
-    covered = coverage(conn)
+    covered = Coverage.of(conn)
     if (reason := refusal(covered, checks, allow_partial)) is not None:
         raise ReleaseRefused(reason)
     versions = release_dir.parent / f".{release_dir.name}.versions"
@@ -284,8 +284,8 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
 
 def _coverage_lines(covered: dict) -> list[str]:
     """What the release knows: the checked days, and the days nobody checked."""
-    checked = [describe(a, b) for a, b in covered["checked_ranges"]]
-    unchecked = [describe(a, b) for a, b in covered["unchecked_ranges"]]
+    checked = [span(a, b) for a, b in covered["checked_ranges"]]
+    unchecked = [span(a, b) for a, b in covered["unchecked_ranges"]]
     if not checked:
         return ["No day has been checked yet."]
     lines = [f"Availability was checked on {covered['days_checked']:,} days: {', '.join(checked)}."]

@@ -1,81 +1,167 @@
-"""Which days were checked: the `probe_log`, folded into ranges.
+"""Which days a release checked: what lets an answer say "not checked" instead of "no file".
 
-A day is *checked* when one run listed every known symbol's files for it (`probe_log` has a
-row); only then does "no row" mean "no file". Days never checked are unknown, and every answer
-that depends on them must say so.
+A day is checked when the pipeline listed every known symbol's 1m files for it (a row in
+`probe_log`). A release may hold any set of days (a back-fill of January 2024 and a daily run
+in November 2026, nothing between), so every answer about a day must tell a day that was
+checked and had no file apart from a day nobody looked at. Ranges keep this small: the full
+history, checked without a hole, is one range.
+
+The pipeline reads it too: the `continuity` check reports the holes, and the release refuses a
+history with holes unless told otherwise, and states its coverage in its notes and stats.
+
+`bfa query snapshot` reads this from the snapshot file's metadata without DuckDB, so this
+module imports only what the interpreter has loaded anyway (see bfa_assets.cli).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+from collections import namedtuple
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import duckdb
+from bfa_assets.days import HISTORY_START, runs
 
-from bfa_assets.days import HISTORY_START, describe
+if TYPE_CHECKING:
+    import duckdb
 
-Range = tuple[date, date]
-
+ONE_DAY = timedelta(days=1)
 # Gaps and islands: consecutive dates share `date - row_number()`.
 CHECKED_RANGES = """
 SELECT min(date), max(date) FROM (
     SELECT date, date - (row_number() OVER (ORDER BY date))::INTEGER AS island FROM probe_log)
 GROUP BY island ORDER BY 1
 """
+REFILL = (
+    "back-fill {days} of daily_availability, daily_volume and volume_rankings (Dagster UI: "
+    "Assets, select them, Materialize that date range), then materialize release_artifact"
+)
 
 
-def checked_ranges(conn: duckdb.DuckDBPyConnection) -> list[Range]:
-    """The checked days as (first, last) ranges, oldest first."""
-    return [(a, b) for a, b in conn.execute(CHECKED_RANGES).fetchall()]
+def span(first: date, last: date) -> str:
+    """A range as people read it: one day alone, or `first … last (N days)`."""
+    if first == last:
+        return first.isoformat()
+    return f"{first} … {last} ({(last - first).days + 1:,} days)"
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """The checked ranges of a database, and what lies unchecked around and between them."""
+def refill_hint(holes: Iterable[tuple[date, date]]) -> str:
+    """How to fill unchecked ranges: back-fill their partitions, then release again."""
+    days = [span(*hole) for hole in holes]
+    return f"to fill {'the gap' if len(days) == 1 else 'the gaps'}, " + REFILL.format(
+        days=", ".join(days)
+    )
 
-    checked: list[Range]
+
+class Coverage(namedtuple("Coverage", ["ranges"])):
+    """The checked days: `ranges` of (first, last) days, both included, sorted, disjoint and
+    not adjacent."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_days(cls, days: Iterable[date]) -> Coverage:
+        return cls(tuple(runs(sorted(set(days)))))
+
+    @classmethod
+    def of(cls, conn: duckdb.DuckDBPyConnection) -> Coverage:
+        """The checked days of a database (`probe_log`; the working one or a release)."""
+        return cls(tuple(conn.execute(CHECKED_RANGES).fetchall()))
+
+    @classmethod
+    def from_text(cls, text: str) -> Coverage:
+        """Read `to_text`: ISO 8601 intervals (`2019-09-25/2026-11-30`), comma-separated."""
+        pairs = (interval.split("/") for interval in text.split(",") if interval)
+        return cls(tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in pairs))
+
+    def to_text(self) -> str:
+        return ",".join(f"{first}/{last}" for first, last in self.ranges)
 
     @property
-    def days_checked(self) -> int:
-        return sum((b - a).days + 1 for a, b in self.checked)
+    def days(self) -> int:
+        return sum((last - first).days + 1 for first, last in self.ranges)
 
     @property
-    def holes(self) -> list[Range]:
-        """Unchecked ranges between the first and the last checked day."""
-        return [
-            (end + timedelta(days=1), start - timedelta(days=1))
-            for (_, end), (start, _) in zip(self.checked, self.checked[1:], strict=False)
-        ]
+    def latest(self) -> date | None:
+        return self.ranges[-1][1] if self.ranges else None
+
+    def checked(self, day: date) -> bool:
+        index = bisect.bisect_right(self.ranges, (day, date.max)) - 1
+        return index >= 0 and self.ranges[index][1] >= day
+
+    def unchecked(self, start: date, end: date) -> list[tuple[date, date]]:
+        """The ranges of [start, end] that were not checked."""
+        holes, cursor = [], start
+        for first, last in self.ranges:
+            if last < cursor:
+                continue
+            if first > end:
+                break
+            if first > cursor:
+                holes.append((cursor, first - ONE_DAY))
+            cursor = last + ONE_DAY
+        if cursor <= end:
+            holes.append((cursor, end))
+        return holes
 
     @property
-    def unchecked(self) -> list[Range]:
-        """Every unchecked range from the first day of the history to the last checked day."""
-        if not self.checked:
-            return []
-        first = self.checked[0][0]
-        before = [(HISTORY_START, first - timedelta(days=1))] if first > HISTORY_START else []
-        return before + self.holes
+    def holes(self) -> list[tuple[date, date]]:
+        """Unchecked ranges between the first and the latest checked day."""
+        return self.unchecked(self.ranges[0][0], self.latest) if self.ranges else []
 
     @property
     def complete(self) -> bool:
-        """Every day from the first day of the history to the last checked day was checked."""
-        return bool(self.checked) and not self.unchecked
+        """Every day from the first day of the history to the latest checked day was checked."""
+        return bool(self.ranges) and not self.unchecked(HISTORY_START, self.latest)
 
     def as_dict(self) -> dict:
         """For stats.json."""
         return {
-            "first_checked": self.checked[0][0] if self.checked else None,
-            "last_checked": self.checked[-1][1] if self.checked else None,
-            "days_checked": self.days_checked,
-            "checked_ranges": [list(r) for r in self.checked],
-            "unchecked_ranges": [list(r) for r in self.unchecked],
+            "first_checked": self.ranges[0][0] if self.ranges else None,
+            "last_checked": self.latest,
+            "days_checked": self.days,
+            "checked_ranges": [list(r) for r in self.ranges],
+            "unchecked_ranges": [list(r) for r in self.unchecked(HISTORY_START, self.latest)]
+            if self.ranges
+            else [],
             "complete": self.complete,
         }
 
+    def around(self, day: date) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
+        """The checked ranges just before and just after an unchecked `day`."""
+        index = bisect.bisect_right(self.ranges, (day, date.max))
+        before = self.ranges[index - 1] if index > 0 else None
+        after = self.ranges[index] if index < len(self.ranges) else None
+        return before, after
 
-def coverage(conn: duckdb.DuckDBPyConnection) -> Coverage:
-    return Coverage(checked_ranges(conn))
+
+class NotKnown(LookupError):
+    """The release does not know the answer (yet); the message says what would tell it."""
 
 
-def describe_ranges(ranges: list[Range]) -> list[str]:
-    return [describe(a, b) for a, b in ranges]
+class NotChecked(NotKnown):
+    """The release cannot answer about `day`: it was not checked."""
+
+    def __init__(self, coverage: Coverage, day: date) -> None:
+        self.coverage, self.day = coverage, day
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        before, after = self.coverage.around(self.day)
+        if before and after:
+            where = f"the release checked {span(*before)}, then {span(*after)}, nothing between"
+        elif after:
+            where = f"the release's first checked days are {span(*after)}"
+        elif before:
+            where = f"the release's latest checked days are {span(*before)}"
+        else:
+            where = "the release checked no day at all"
+        gap = (
+            before[1] + ONE_DAY if before else HISTORY_START,
+            after[0] - ONE_DAY if after else self.day,
+        )
+        return (
+            f"{self.day} was not checked ({where}), so which files it has is not known; "
+            + refill_hint([gap])
+        )

@@ -1,5 +1,11 @@
 """Questions users ask of a released database; the `bfa query` commands.
 
+Every answer is true for the days the release checked and says which days it could not look
+at (see store.coverage): a question about an unchecked day raises `NotChecked` instead of
+answering with no rows, which would read as "nothing traded". Answers are plain rows
+(store.answers; DuckDB's `fetchall`), so that `bfa query` needs no data-frame library;
+`Table.pl()` gives a Polars frame to Python users.
+
 Snapshot, timeline and range read the release's `available_by_date` / `daily_by_symbol` tables
 (see release.build), which are stored sorted; DuckDB keeps a scan's stored order when a query
 has no ORDER BY (`preserve_insertion_order`, on by default), so those queries need no sort.
@@ -8,102 +14,223 @@ Given the release's snapshot file, the snapshot reads it instead (see store.snap
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-import duckdb
-import polars as pl
+from bfa_assets.days import HISTORY_START
+from bfa_assets.store.answers import DELISTING_DAYS, Delistings, Table
+from bfa_assets.store.coverage import ONE_DAY, Coverage, NotChecked, NotKnown
+from bfa_assets.store.engine import duckdb
 
-from bfa_assets.store.snapshot_file import SnapshotFile
+if TYPE_CHECKING:
+    from bfa_assets.store.snapshot_file import SnapshotFile
+
+RELEASE_TABLES = ("available_by_date", "daily_by_symbol")  # only a release database has them
 
 
 class UnknownSymbol(LookupError):
-    """The symbol is not in the database."""
+    """The symbol is not in the database; `hints` are the names it may have meant."""
+
+    def __init__(self, symbol: str, hints: list[str]) -> None:
+        self.symbol, self.hints = symbol, hints
+        hint = f"; did you mean {' or '.join(map(repr, hints))}?" if hints else ""
+        super().__init__(f"unknown symbol {symbol!r}{hint} (names are case-sensitive)")
 
 
-def _frame(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> pl.DataFrame:
-    return conn.sql(sql, params=params).pl()
+class NotARelease(LookupError):
+    """The database lacks the release's read tables (the working database, say)."""
+
+
+def _table(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> Table:
+    result = conn.execute(sql, params)
+    return Table(tuple(d[0] for d in result.description), result.fetchall())
+
+
+def _one(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> tuple:
+    return conn.execute(sql, params).fetchall()[0]
+
+
+def check_release(conn: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a database that is not a release (its read tables are missing): a query that
+    binds them and reads no row is cheaper than asking the catalog."""
+    try:
+        conn.execute(f"SELECT 1 FROM {', '.join(RELEASE_TABLES)} LIMIT 0")  # noqa: S608
+    except duckdb.CatalogException:
+        raise NotARelease(f"it has no {' and '.join(RELEASE_TABLES)} tables") from None
+
+
+def require_checked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Raise NotChecked unless `day` is in `probe_log` (a point read: it is stored by date)."""
+    if not _one(conn, "SELECT count(*) FROM probe_log WHERE date = $day", day=day)[0]:
+        raise NotChecked(Coverage.of(conn), day)
 
 
 def snapshot(
-    conn: duckdb.DuckDBPyConnection, day: date, snapshots: SnapshotFile | None = None
-) -> pl.DataFrame:
-    """Symbols with a 1m file on `day`, with their volume and rank when known.
+    conn: duckdb.DuckDBPyConnection | None, day: date, snapshots: SnapshotFile | None = None
+) -> Table:
+    """Symbols with a 1m file on a checked `day`, with their volume and rank when known.
 
-    From the release's snapshot file when given (one memory-mapped record batch, ~0.2 ms),
-    else from `available_by_date` (~1–3 ms, mostly DuckDB's fixed cost per query).
+    From the release's snapshot file when given (one memory-mapped record batch; `conn` is
+    not used and may be None), else from `available_by_date` (DuckDB's fixed cost per query
+    is most of that).
     """
     if snapshots is not None:
-        return snapshots.snapshot(day)
-    return _frame(conn, """
+        return snapshots.rows(day)
+    require_checked(conn, day)
+    return _table(conn, """
         SELECT symbol, file_size_bytes, quote_volume, rank
         FROM available_by_date WHERE date = $day
     """, day=day)  # fmt: skip
 
 
-def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> pl.DataFrame:
-    """Every day of one symbol, from its first file on."""
-    frame = _frame(conn, """
-        SELECT date, available, file_size_bytes, quote_volume, rank
+def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> Table:
+    """Every day of one symbol from its first 1m file to the release's latest checked day; a
+    day without a row for it (not checked) has `checked` false and nothing else."""
+    known = conn.execute("""
+        SELECT first_1m_date, (SELECT max(date) FROM probe_log) FROM symbols
+        WHERE symbol = $symbol
+    """, {"symbol": symbol}).fetchall()  # fmt: skip
+    if not known:
+        raise UnknownSymbol(symbol, _hints(conn, symbol))
+    (first, latest), checked = known[0], _table(conn, """
+        SELECT date, true AS checked, available, file_size_bytes, quote_volume, rank
         FROM daily_by_symbol WHERE symbol = $symbol
     """, symbol=symbol)  # fmt: skip
-    if frame.is_empty() and not _known(conn, symbol):
-        raise UnknownSymbol(symbol)
-    return frame
+    dates = [row[0] for row in checked.rows[:1] + checked.rows[-1:]]
+    first = min(filter(None, [first, *dates]), default=None)
+    last = max(filter(None, [latest, *dates]), default=None)
+    return Table(checked.columns, _fill(checked.rows, first, last))
 
 
-def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
-    """Symbols available at least once in [start, end], with their first and last day there."""
-    return _frame(conn, """
+def _fill(rows: list[tuple], first: date | None, last: date | None) -> list[tuple]:
+    """`rows` (sorted by day) and a blank row for every other day of [first, last]."""
+    out, day = [], first
+    for row in [*rows, (last + ONE_DAY,)] if last else []:
+        while day < row[0]:
+            out.append((day, False, None, None, None, None))
+            day += ONE_DAY
+        out.append(row)
+        day = row[0] + ONE_DAY
+    return out[:-1]
+
+
+def _hints(conn: duckdb.DuckDBPyConnection, symbol: str) -> list[str]:
+    import difflib  # imported here: only a mistyped name needs it
+
+    names = [name for (name,) in conn.execute("SELECT symbol FROM symbols").fetchall()]
+    same_letters = [name for name in names if name.casefold() == symbol.casefold()]
+    return same_letters or difflib.get_close_matches(symbol.upper(), names, n=3)
+
+
+def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> Table:
+    """Symbols with a file on at least one checked day of [start, end], with their first and
+    last such day; `unchecked` names the days of [start, end] the answer could not see."""
+    answer = _table(conn, """
         SELECT symbol, min(date) AS first_available, max(date) AS last_available,
                count(*) AS days_available
         FROM available_by_date
         WHERE date BETWEEN $start AND $end
+          AND date IN (SELECT date FROM probe_log WHERE date BETWEEN $start AND $end)
         GROUP BY symbol ORDER BY symbol
     """, start=start, end=end)  # fmt: skip
+    return Table(answer.columns, answer.rows, Coverage.of(conn).unchecked(start, end))
 
 
-def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
-    """Symbols whose first 1m file is of `day`."""
-    return _frame(conn, """
+def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> Table:
+    """Symbols whose first 1m file on Vision is of `day`.
+
+    `symbols.first_1m_date` comes from listing the symbol's folder from its start, so it is
+    the first file whether or not the days around it were checked; what can be missing are
+    symbols not discovered yet, so the answer needs a discovery run after `day`'s files were
+    published (the next day).
+    """
+    (discovered,) = _one(conn, "SELECT epoch(max(last_seen_at)) FROM symbols")
+    discovered_at = datetime.fromtimestamp(discovered, UTC) if discovered is not None else None
+    if discovered_at is None or discovered_at.date() <= day:
+        ran = f"ran at {discovered_at:%Y-%m-%d %H:%M} UTC" if discovered_at else "never ran"
+        raise NotKnown(
+            f"symbols first listed on {day} are not known yet: the latest discovery "
+            f"(futures_symbols) {ran}, before {day}'s files were published (the day after); "
+            "materialize futures_symbols, then release_artifact"
+        )
+    return _table(conn, """
         SELECT symbol, kind, quote_asset FROM symbols WHERE first_1m_date = $day ORDER BY symbol
     """, day=day)  # fmt: skip
 
 
-def delistings(conn: duckdb.DuckDBPyConnection, day: date) -> pl.DataFrame:
-    """Symbols whose last 1m file is of `day`, while later days were checked."""
-    return _frame(conn, """
-        SELECT symbol, last_available FROM (
-            SELECT symbol, max(date) AS last_available FROM daily_availability
-            WHERE available GROUP BY symbol)
-        WHERE last_available = $day AND $day < (SELECT max(date) FROM daily_availability)
-        ORDER BY symbol
-    """, day=day)  # fmt: skip
+def delistings(conn: duckdb.DuckDBPyConnection, day: date) -> Delistings:
+    """Symbols whose last 1m file is of `day`, split by whether the `DELISTING_DAYS` days
+    after it were checked for them (a row in daily_availability, each without a file).
+
+    Vision misses single days inside a symbol's life and publishes some files days late, so
+    one day without a file proves nothing; a week without one is a delisting.
+    """
+    require_checked(conn, day)
+    answer = _table(conn, """
+        WITH last_file AS (  -- a file on the day and none after it
+            SELECT symbol FROM available_by_date WHERE date >= $day
+            GROUP BY symbol HAVING max(date) = $day)
+        SELECT l.symbol, s.kind, count(a.date) AS days_checked_after
+        FROM last_file l JOIN symbols s USING (symbol)
+        LEFT JOIN daily_availability a
+            ON a.symbol = l.symbol AND a.date > $day AND a.date <= $day + $days
+        GROUP BY ALL ORDER BY l.symbol
+    """, day=day, days=DELISTING_DAYS)  # fmt: skip
+    sure = [row for row in answer.rows if row[-1] >= DELISTING_DAYS]
+    unsure = [row for row in answer.rows if row[-1] < DELISTING_DAYS]
+    return Delistings(
+        day, Table(answer.columns, sure), Table(answer.columns, unsure), DELISTING_DAYS
+    )
 
 
-def top(conn: duckdb.DuckDBPyConnection, day: date, n: int) -> pl.DataFrame:
-    """The `n` highest-volume USDT perpetuals of `day` (ties share a rank)."""
-    return _frame(conn, """
+def top(conn: duckdb.DuckDBPyConnection, day: date, n: int) -> Table:
+    """The `n` highest-volume USDT perpetuals of a checked `day` (ties share a rank)."""
+    require_checked(conn, day)
+    answer = _table(conn, """
         SELECT rank, symbol, quote_volume_usdt, round(market_share_pct, 4) AS market_share_pct,
-               rank_change_1d, rank_change_7d
+               rank_change_1d, rank_change_7d, rank_change_30d
         FROM volume_rankings WHERE date = $day AND rank <= $n
         ORDER BY rank, symbol
     """, day=day, n=n)  # fmt: skip
+    if not answer.rows:
+        _require_ranked(conn, day)
+    return answer
+
+
+def _require_ranked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
+    """An empty ranking is an answer only if no USDT perpetual had a file that day."""
+    (cohort,) = _one(conn, """
+        SELECT count(*) FROM available_by_date JOIN symbols USING (symbol)
+        WHERE date = $day AND kind = 'perpetual' AND quote_asset = 'USDT'
+    """, day=day)  # fmt: skip
+    if cohort:
+        raise NotKnown(
+            f"{day} was checked and {cohort} USDT perpetuals had a file, but the release has no "
+            f"ranking for it: materialize daily_volume and volume_rankings for {day}, then "
+            "release_artifact"
+        )
 
 
 def summary(conn: duckdb.DuckDBPyConnection) -> dict:
-    """Dates covered, symbols, rows, and the newest day's count."""
-    row = conn.execute("""
-        SELECT min(date), max(date), count(*), count(*) FILTER (available),
+    """Dates covered, checked and unchecked days, symbols, rows, and the newest day's count."""
+    row = _one(conn, """
+        SELECT min(date), max(date), count(*),
+               (SELECT count(*) FROM available_by_date),  -- the available rows, counted
                (SELECT count(*) FROM symbols),
                (SELECT count(*) FROM symbols WHERE kind = 'delivery'),
-               (SELECT count(DISTINCT date) FROM volume_rankings),
-               count(*) FILTER (available AND date = (SELECT max(date) FROM daily_availability))
+               -- every ranked day has a rank 1 (dense ranks): far fewer dates to tell apart
+               (SELECT count(DISTINCT date) FROM volume_rankings WHERE rank = 1),
+               (SELECT count(*) FROM available_by_date
+                WHERE date = (SELECT max(date) FROM daily_availability))
         FROM daily_availability
-    """).fetchall()[0]  # fmt: skip
+    """)  # fmt: skip
     names = ["first_date", "latest_date", "availability_rows", "available_rows", "symbols",
              "delivery_symbols", "ranked_days", "available_on_latest_date"]  # fmt: skip
-    return dict(zip(names, row, strict=True))
-
-
-def _known(conn: duckdb.DuckDBPyConnection, symbol: str) -> bool:
-    return bool(conn.execute("SELECT 1 FROM symbols WHERE symbol = ?", [symbol]).fetchall())
+    checked = Coverage.of(conn)
+    holes = checked.unchecked(HISTORY_START, checked.latest) if checked.latest else []
+    return dict(zip(names, row, strict=True)) | {
+        "checked_days": checked.days,
+        "checked_ranges": list(checked.ranges),
+        "unchecked_days": sum((b - a).days + 1 for a, b in holes),
+        "unchecked_ranges": holes,
+    }

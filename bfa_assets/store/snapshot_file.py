@@ -1,33 +1,45 @@
 """The release's snapshot file: each calendar day's available symbols as one Arrow record batch.
 
 A snapshot is the question scripts ask most, and ask in loops. DuckDB answers it from
-`available_by_date` in 1–3 ms, most of it its fixed cost per query; this file answers it by
-index arithmetic — record batch `day - first_date` of a memory-mapped Arrow IPC file — in
-~0.2 ms, without reading the rest of the file. It holds exactly the rows of `available_by_date`
-in the same order, uncompressed (compression made a read 3x slower), so any Arrow reader
-(Polars, pandas, DuckDB) can also read it whole.
+`available_by_date`, but most of that time is its fixed cost per query; this file answers it by
+index arithmetic — record batch `day - first_date` of a memory-mapped Arrow IPC file — without
+reading the rest of the file, and `bfa query snapshot` needs only pyarrow to read it. It holds
+exactly the rows of `available_by_date` in the same order, uncompressed (compression made a
+read 3x slower), so any Arrow reader (Polars, pandas, DuckDB) can also read it whole.
+
+Its schema metadata also carries the release's checked days (see store.coverage), so that an
+unchecked day is refused (`NotChecked`) rather than answered with an empty batch, which would
+look like a day on which nothing traded. Reading imports pyarrow and nothing the interpreter
+has not loaded anyway (no pathlib, typing or Polars): see bfa_assets.cli.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
-import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
+
+from bfa_assets.store.answers import Table
+from bfa_assets.store.coverage import Coverage, NotChecked
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
 
 SNAPSHOT_FILE = "available-by-date.arrow"
 COLUMNS = ["symbol", "file_size_bytes", "quote_volume", "rank"]
 FIRST_DATE = b"first_date"  # schema metadata: the day of record batch 0
+CHECKED = b"checked_days"  # schema metadata: the checked days (Coverage.to_text)
 
 
 class SnapshotFileError(ValueError):
     """The file is not a snapshot file (damaged, or something else under its name)."""
 
 
-def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
+def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> int:
     """Write `available_by_date` of the released database `conn` to `path`; returns its rows.
 
     Days without an available symbol get an empty batch, so a day's batch is found by
@@ -39,15 +51,22 @@ def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
         .read_all()
         .combine_chunks()  # so that a day's slice is one record batch
     )
-    runs = pl.Series(table["date"]).rle().struct.unnest()  # columns `len` and `value`
-    if not runs["value"].is_sorted():  # runs of one date each, so sorted = strictly increasing
+    import pyarrow.compute as pc  # imported here: a release-time cost `bfa query` never pays
+
+    dates = table["date"]
+    if table.num_rows > 1 and not pc.all(pc.less_equal(dates[:-1], dates[1:])).as_py():
         raise SnapshotFileError("available_by_date is not stored in date order")
-    days = runs["value"].to_list()
-    rows_of = dict(zip(days, runs["len"].to_list(), strict=True))
+    counts = pc.value_counts(dates)  # in order of first appearance: date order
+    days = counts.field("values").to_pylist()
+    rows_of = dict(zip(days, counts.field("counts").to_pylist(), strict=True))
     first = days[0] if days else date.min
     span = (days[-1] - first).days + 1 if days else 0
+    checked = Coverage.from_days(
+        d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()
+    )
+    metadata = {FIRST_DATE: str(first), CHECKED: checked.to_text()}
     empty = pa.RecordBatch.from_pylist([], schema=table.schema)
-    with ipc.new_file(str(path), table.schema.with_metadata({FIRST_DATE: str(first)})) as writer:
+    with ipc.new_file(str(path), table.schema.with_metadata(metadata)) as writer:
         offset = 0
         for n in range(span):
             rows = rows_of.get(first + timedelta(days=n), 0)
@@ -59,21 +78,45 @@ def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: Path) -> int:
 class SnapshotFile:
     """A snapshot file opened for reading; cheap to open, memory-mapped, safe to share."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self._path = path
         try:
             self._file = ipc.open_file(pa.memory_map(str(path)))
-            self._first = date.fromisoformat(self._file.schema.metadata[FIRST_DATE].decode())
-        except (OSError, pa.ArrowInvalid, KeyError, TypeError, ValueError) as error:
+            metadata = self._file.schema.metadata or {}
+            missing = [key.decode() for key in (FIRST_DATE, CHECKED) if key not in metadata]
+            if missing:
+                raise ValueError(
+                    f"no {' and no '.join(missing)} in its metadata (not a snapshot file, or "
+                    "one from before checked days were recorded: materialize release_artifact)"
+                )
+            self._first = date.fromisoformat(metadata[FIRST_DATE].decode())
+            self.coverage = Coverage.from_text(metadata[CHECKED].decode())
+        except (OSError, pa.ArrowInvalid, TypeError, ValueError) as error:
             raise SnapshotFileError(f"cannot read the snapshot file {path}: {error}") from None
         self._empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
 
-    def snapshot(self, day: date) -> pl.DataFrame:
-        """The rows of `day` (symbol order), the columns of `queries.snapshot`; none for a day
-        outside the file."""
+    def batch(self, day: date) -> pa.RecordBatch:
+        """The rows of a checked `day` (symbol order), the columns of `queries.snapshot`.
+
+        Raises NotChecked for a day the release did not check.
+        """
+        if not self.coverage.checked(day):
+            raise NotChecked(self.coverage, day)
         index = (day - self._first).days
         inside = 0 <= index < self._file.num_record_batches
-        return pl.from_arrow((self._batch(index) if inside else self._empty).select(COLUMNS))
+        return (self._batch(index) if inside else self._empty).select(COLUMNS)
+
+    def rows(self, day: date) -> Table:
+        """`batch(day)` as rows of Python values, as the SQL snapshot gives them."""
+        batch = self.batch(day)
+        columns = [column.to_pylist() for column in batch.columns]
+        return Table(tuple(batch.schema.names), list(zip(*columns, strict=True)))
+
+    def snapshot(self, day: date) -> pl.DataFrame:
+        """`batch(day)` as a Polars frame (Polars is imported on first use)."""
+        import polars as pl  # imported here: `bfa query` prints Arrow without it
+
+        return pl.from_arrow(self.batch(day))
 
     def row_count(self) -> int:
         return sum(self._batch(i).num_rows for i in range(self._file.num_record_batches))

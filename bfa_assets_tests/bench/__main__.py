@@ -31,6 +31,7 @@ import httpx
 
 from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile
+from bfa_assets_tests.bench import commands as whole_commands
 from bfa_assets_tests.processes import simulator_process
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,6 @@ BIN = Path(sys.executable).parent
 HISTORY_START = date(2019, 9, 25)
 ASSETS = "futures_symbols,daily_availability,daily_volume,volume_rankings,release_artifact"
 QUERY_REPEATS = 200
-COMMAND_REPEATS = 10
 
 
 @dataclass
@@ -59,7 +59,7 @@ class SizeResult:
     queries: dict[str, tuple[float, float]] = field(
         default_factory=dict
     )  # name -> (median, p95) ms
-    commands: dict[str, tuple[float, float]] = field(default_factory=dict)
+    commands: dict[str, whole_commands.Timing] = field(default_factory=dict)
     release_bytes: dict[str, int] = field(default_factory=dict)
 
 
@@ -177,29 +177,6 @@ def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, flo
     return out
 
 
-def time_commands(db: Path, day: date, symbol: str) -> dict[str, tuple[float, float]]:
-    """Whole-command timing of `bfa query` (process start included, ms)."""
-    commands = {
-        "snapshot": ["snapshot", str(day)],
-        "timeline": ["timeline", symbol],
-        "range": ["range", str(day - timedelta(days=30)), str(day)],
-        "top": ["top", str(day)],
-    }
-    out = {}
-    for name, args in commands.items():
-        samples = []
-        for _ in range(COMMAND_REPEATS):
-            started = time.perf_counter()
-            subprocess.run(
-                [str(BIN / "bfa"), "query", *args, "--db", str(db), "--json"],
-                check=True,
-                capture_output=True,
-            )
-            samples.append((time.perf_counter() - started) * 1000)
-        out[name] = _timings(samples)
-    return out
-
-
 @contextmanager
 def workspace(symbols: int | None, latency_ms: float):
     """A simulator and an empty instance, database and release folder."""
@@ -243,7 +220,7 @@ def bench_size(
         db = release / "availability.duckdb"
         print("… queries", flush=True)
         result.queries = time_queries(db, end, "BTCUSDT")
-        result.commands = time_commands(db, end, "BTCUSDT")
+        result.commands = whole_commands.time_commands(db, end, "BTCUSDT")
         return result
 
 
@@ -313,15 +290,10 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         ]
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
     if biggest.queries:
-        lines += [
-            "",
-            "| query | in-process median | p95 | `bfa query` median | p95 |",
-            "|---|---|---|---|---|",
-        ]
+        lines += ["", "| query | in-process median | p95 |", "|---|---|---|"]
         for name, (median, p95) in biggest.queries.items():
-            command = biggest.commands.get(name)
-            cells = f"{command[0]:.0f} ms | {command[1]:.0f} ms" if command else "— | —"
-            lines.append(f"| {name} | {median:.2f} ms | {p95:.2f} ms | {cells} |")
+            lines.append(f"| {name} | {median:.2f} ms | {p95:.2f} ms |")
+        lines += ["", *whole_commands.table(biggest.commands)]
         lines += ["", "| release file | size |", "|---|---|"]
         lines += [
             f"| {name} | {size / 2**20:.1f} MiB |" for name, size in biggest.release_bytes.items()

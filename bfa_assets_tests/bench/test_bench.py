@@ -15,6 +15,9 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     assert "| daily lookback (20 days), filled database | 12 | 20 |" in table
     for query in ("snapshot", "snapshot (SQL)", "timeline", "range", "top"):
         assert f"| {query} |" in table
+    for floor in ("import duckdb", "import pyarrow.ipc"):  # `bfa query` beside its floors
+        assert f"| floor: `{floor}` |" in table
+    assert "| delistings | " in table and "| summary | " in table
     assert "| availability.duckdb |" in table and "| available-by-date.arrow |" in table
     for asset in ("futures_symbols", "daily_availability", "daily_volume", "release_artifact"):
         assert f"| {asset} | " in table

@@ -154,7 +154,7 @@ def test_stats_and_notes_tell_the_truth(released):
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
     assert "# bfa release 2022-10-08" in notes and "| available rows | 1,030 |" in notes
     assert (
-        "| continuity | passed | ERROR | 100 days checked, 2022-07-01..2022-10-08, no gap |"
+        "| continuity | passed | ERROR | 100 days checked, 2022-07-01 … 2022-10-08 (100 days), no gap |"
         in notes
     )
     assert (
@@ -180,8 +180,8 @@ def test_the_release_says_which_days_were_checked_and_that_it_is_partial(release
         "complete": False,
     }
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
-    assert "checked on 100 days: 2022-07-01..2022-10-08 (100 days)" in notes
-    assert "**Partial history.** Not checked: 2019-09-25..2022-06-30 (1010 days)" in notes
+    assert "checked on 100 days: 2022-07-01 … 2022-10-08 (100 days)" in notes
+    assert "**Partial history.** Not checked: 2019-09-25 … 2022-06-30 (1,010 days)" in notes
 
 
 def test_a_new_release_swaps_in_whole_and_a_failed_one_leaves_the_old(released, tmp_path):
@@ -239,8 +239,8 @@ def test_a_history_with_a_hole_is_refused_unless_a_partial_release_is_asked_for(
     assert not refused.success and not (tmp_path / "release").exists()
     (failure,) = refused.get_step_failure_events()
     message = failure.event_specific_data.error.message
-    assert "never checked: 2022-07-11..2022-07-31 (21 days)" in message
-    assert "Back-fill these partitions" in message and "allow_partial: true" in message
+    assert "never checked: 2022-07-11 … 2022-07-31 (21 days)" in message
+    assert "back-fill 2022-07-11 … 2022-07-31 (21 days) of daily_availability" in message and "allow_partial: true" in message
 
     partial = {"ops": {"release_artifact": {"config": {"allow_partial": True}}}}
     materialize(["release_artifact"], resources, run_config=partial)
@@ -251,7 +251,7 @@ def test_a_history_with_a_hole_is_refused_unless_a_partial_release_is_asked_for(
         ["2022-07-11", "2022-07-31"],
     ]
     notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
-    assert "Not checked: 2019-09-25..2022-06-30 (1010 days), 2022-07-11..2022-07-31" in notes
+    assert "Not checked: 2019-09-25 … 2022-06-30 (1,010 days), 2022-07-11 … 2022-07-31" in notes
 
 
 def test_the_notes_carry_the_checks_of_the_run_that_built_the_release(sim, tmp_path):

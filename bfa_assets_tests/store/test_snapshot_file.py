@@ -1,5 +1,5 @@
-"""The snapshot file answers exactly what the SQL snapshot answers, for every day, and refuses
-what it cannot read."""
+"""The snapshot file answers exactly what the SQL snapshot answers, for every day, refuses the
+days the release did not check as the SQL snapshot does, and refuses what it cannot read."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from datetime import date, timedelta
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 import pytest
 from polars.testing import assert_frame_equal
 
 from bfa_assets.store import queries
+from bfa_assets.store.coverage import Coverage, NotChecked
 from bfa_assets.store.snapshot_file import (
     SNAPSHOT_FILE,
     SnapshotFile,
@@ -28,16 +31,29 @@ def opened(released):
         yield conn, SnapshotFile(released.release_dir / SNAPSHOT_FILE)
 
 
-def test_every_day_equals_the_sql_snapshot_with_the_same_columns_and_types(opened):
-    conn, snapshots = opened
-    first, last = conn.execute("SELECT min(date), max(date) FROM daily_availability").fetchall()[0]
-    rows = 0
-    for n in range(-3, (last - first).days + 4):  # and a few days outside the data
-        day = first + timedelta(days=n)
-        expected = queries.snapshot(conn, day)
-        assert_frame_equal(queries.snapshot(conn, day, snapshots), expected)
-        rows += expected.height
-    assert rows == snapshots.row_count() > 1000
+@pytest.mark.parametrize("release", ["released", "released_with_holes"])
+def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike(request, release):
+    folder = request.getfixturevalue(release).release_dir
+    snapshots = SnapshotFile(folder / SNAPSHOT_FILE)
+    with duckdb.connect(str(folder / "availability.duckdb"), read_only=True) as conn:
+        assert snapshots.coverage == Coverage.of(conn)
+        first, last = conn.execute("SELECT min(date), max(date) FROM probe_log").fetchall()[0]
+        rows = refused = 0
+        for n in range(-3, (last - first).days + 4):  # and a few days outside the data
+            day = first + timedelta(days=n)
+            try:
+                expected = queries.snapshot(conn, day)
+            except NotChecked as sql_refusal:
+                with pytest.raises(NotChecked) as file_refusal:
+                    queries.snapshot(conn, day, snapshots)
+                assert str(file_refusal.value) == str(sql_refusal)
+                refused += 1
+                continue
+            assert queries.snapshot(conn, day, snapshots) == expected
+            assert snapshots.snapshot(day).columns == list(expected.columns)
+            rows += len(expected.rows)
+    assert rows == snapshots.row_count() > 600
+    assert refused == {"released": 6, "released_with_holes": 6 + 31 + 1}[release]
 
 
 def test_any_arrow_reader_reads_it_whole_as_available_by_date(opened, released):
@@ -46,33 +62,54 @@ def test_any_arrow_reader_reads_it_whole_as_available_by_date(opened, released):
     assert_frame_equal(whole, conn.sql("SELECT * FROM available_by_date").pl())
 
 
-def available_by_date(tmp_path, rows: list[tuple[date, str]]) -> duckdb.DuckDBPyConnection:
+def available_by_date(
+    tmp_path, rows: list[tuple[date, str]], checked: list[date] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A database with the two tables the snapshot file is written from: `rows`, and the
+    checked days (those of `rows` unless given)."""
     conn = duckdb.connect(str(tmp_path / "release.duckdb"))
     conn.execute(
         "CREATE TABLE available_by_date (date DATE, symbol VARCHAR, file_size_bytes BIGINT, "
         "quote_volume DOUBLE, rank INTEGER)"
     )
+    conn.execute("CREATE TABLE probe_log (date DATE)")
     for row in rows:
         conn.execute("INSERT INTO available_by_date VALUES (?, ?, 100, 1.5, 1)", row)
+    for day in sorted({d for d, _ in rows} if checked is None else set(checked)):
+        conn.execute("INSERT INTO probe_log VALUES (?)", [day])
     return conn
 
 
-def test_a_day_without_symbols_inside_the_range_is_empty_and_later_days_stay_in_place(tmp_path):
+def test_a_checked_day_without_symbols_is_empty_and_later_days_stay_in_place(tmp_path):
     later = DAY + timedelta(days=3)
-    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY, "BUSDT"), (later, "CUSDT")])
+    checked = [DAY + timedelta(n) for n in range(4)]
+    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY, "BUSDT"), (later, "CUSDT")], checked)
     assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 3
     snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
     symbols = {d: snapshots.snapshot(d)["symbol"].to_list() for d in (DAY, DAY + timedelta(1))}
     assert symbols == {DAY: ["AUSDT", "BUSDT"], DAY + timedelta(1): []}
     assert snapshots.snapshot(later)["symbol"].to_list() == ["CUSDT"]
-    assert snapshots.snapshot(later).columns == queries.snapshot(conn, later).columns
+    assert snapshots.rows(later) == queries.snapshot(conn, later)
 
 
-def test_an_empty_table_gives_a_file_where_every_day_is_empty(tmp_path):
-    conn = available_by_date(tmp_path, [])
+def test_an_unchecked_day_is_refused_even_inside_the_file(tmp_path):
+    later = DAY + timedelta(days=3)
+    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (later, "CUSDT")])
+    write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE)
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    assert snapshots.coverage == Coverage(((DAY, DAY), (later, later)))
+    with pytest.raises(NotChecked, match=f"{DAY + timedelta(1)} was not checked"):
+        snapshots.batch(DAY + timedelta(1))
+    with pytest.raises(NotChecked):
+        snapshots.snapshot(later + timedelta(1))
+
+
+def test_an_empty_table_gives_a_file_where_every_checked_day_is_empty(tmp_path):
+    conn = available_by_date(tmp_path, [], checked=[DAY])
     assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 0
-    snapshot = SnapshotFile(tmp_path / SNAPSHOT_FILE).snapshot(DAY)
-    assert_frame_equal(snapshot, queries.snapshot(conn, DAY))
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    assert snapshots.rows(DAY) == queries.snapshot(conn, DAY) and snapshots.rows(DAY).rows == []
+    assert snapshots.snapshot(DAY).is_empty()
 
 
 def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_path):
@@ -84,15 +121,24 @@ def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_pat
 @pytest.mark.parametrize(
     "content",
     [b"", b"not arrow at all", b"ARROW1\x00\x00" + b"\x00" * 64, "other arrow"],
-    ids=["empty", "text", "bad-arrow", "arrow-without-first-day"],
+    ids=["empty", "text", "bad-arrow", "arrow-without-its-metadata"],
 )
 def test_a_file_that_is_not_a_snapshot_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / SNAPSHOT_FILE
     if content == "other arrow":
-        pl.DataFrame({"date": [DAY]}).write_ipc(path)  # Arrow, but without its first day
+        pl.DataFrame({"date": [DAY]}).write_ipc(path)  # Arrow, without first and checked days
     else:
         path.write_bytes(content)
     with pytest.raises(SnapshotFileError, match=f"cannot read the snapshot file {path}"):
+        SnapshotFile(path)
+
+
+def test_a_snapshot_file_from_before_checked_days_were_recorded_says_so(tmp_path):
+    path = tmp_path / SNAPSHOT_FILE
+    schema = pa.schema([("date", pa.date32())], metadata={b"first_date": str(DAY).encode()})
+    with pa.ipc.new_file(str(path), schema) as writer:
+        writer.write_table(pa.table({"date": [DAY]}, schema=schema))
+    with pytest.raises(SnapshotFileError, match=r"no checked_days in its metadata .*release_arti"):
         SnapshotFile(path)
 
 

@@ -1,0 +1,182 @@
+"""How `bfa query` prints answers: aligned tables with readable numbers, or exact JSON.
+
+Tables are for people: whole numbers without `.0`, thousands separators, numbers from 1,000
+on without decimals and smaller ones with at most six (never an exponent), a sign on rank
+changes, runs of unchecked days as one marker line. JSON is for scripts: the values as stored
+(floats in full), dates as ISO strings. Standard library only, and nothing the interpreter
+has not loaded anyway (see bfa_assets.cli).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from itertools import groupby
+from unicodedata import east_asian_width
+
+from bfa_assets.store.answers import Delistings, Table
+from bfa_assets.store.coverage import span
+
+SNAPSHOT_COLUMNS = """columns:
+  symbol            the contract's folder name on Vision
+  file_size_bytes   size of that day's 1m kline zip
+  quote_volume      the day's quote-asset volume from the 1d file (blank: no verified 1d file)
+  rank              its rank that day among USDT perpetuals by quote volume (1 = highest;
+                    blank: not in that cohort, or no volume)"""
+TIMELINE_COLUMNS = """columns:
+  date              every day from the symbol's first 1m file on Vision to the release's
+                    latest checked day; runs of days not checked for it are one line
+                    ("not checked"); in --json every day is a row, with "checked": false
+  available         yes: the day's 1m file exists; no: checked, and there is none
+  file_size_bytes, quote_volume, rank   as in `bfa query snapshot`"""
+RANGE_COLUMNS = """columns (from the checked days of [start, end]; exit status 3 if some were not):
+  first_available   the first day in the range with a 1m file
+  last_available    the last such day
+  days_available    how many days in the range had one"""
+LISTING_COLUMNS = """The first 1m file comes from listing the symbol's folder on Vision from its
+start, so the answer does not depend on which days were checked; it needs a discovery run
+(futures_symbols) after the day's files were published (exit status 3 otherwise).
+columns:
+  kind              perpetual or delivery (a dated contract, SYMBOL_YYMMDD)
+  quote_asset       the asset volume is quoted in (USDT, USDC, BTC, ...)"""
+DELISTING_COLUMNS = """columns:
+  kind                perpetual or delivery (a delivery contract ends on its delivery date)
+  days_checked_after  of the days after the date, how many were checked for the symbol
+                      (each without a file); delisted once it reaches the number needed"""
+TOP_COLUMNS = """columns (the cohort: USDT-quoted perpetuals with a volume row that day):
+  rank               dense rank by quote volume, 1 = highest; ties share a rank
+  quote_volume_usdt  the day's quote volume in USDT
+  market_share_pct   its share of the cohort's quote volume, in percent (4 decimals)
+  rank_change_Nd     rank today minus rank N calendar days earlier: NEGATIVE = moved UP
+                     (e.g. -3: from rank 8 to 5); blank: not ranked N days earlier"""
+
+
+SUMMARY_FACTS = """facts:
+  first_date, latest_date   the first and latest day with availability rows
+  checked_days, checked_ranges       the days the release checked (probe_log)
+  unchecked_days, unchecked_ranges   the days from 2019-09-25 to the latest checked day that
+                                     it did not check: answers about them exit with status 3"""
+
+
+def render(result: object, as_json: bool) -> str:
+    if isinstance(result, Delistings):
+        return _delistings_json(result) if as_json else _delistings_text(result)
+    if isinstance(result, dict):
+        if as_json:
+            return json.dumps(result, default=str, indent=2, ensure_ascii=False)
+        return "\n".join(f"{key}: {_fact(value)}" for key, value in result.items())
+    if as_json:
+        return json.dumps(result.dicts(), default=str, ensure_ascii=False)
+    if "checked" in result.columns:
+        return _timeline_text(result)
+    return table_text(result.columns, result.rows)
+
+
+def table_text(columns: tuple[str, ...], rows: list[tuple], markers: dict | None = None) -> str:
+    """Aligned columns (numbers to the right), then the row count. `markers`: lines to print
+    before the row of that index (or after the last one), outside the columns."""
+    if not rows and not markers:
+        return "(no rows)"
+    cells = [[_cell(name, value) for name, value in zip(columns, row, strict=True)] for row in rows]
+    widths = [max(map(_width, column)) for column in zip(columns, *cells, strict=True)]
+    right = [any(_is_number(row[i]) for row in rows) for i in range(len(columns))]
+    lines, markers = [_line(columns, widths, right)], markers or {}
+    for index, row in enumerate(cells):
+        lines += markers.get(index, [])
+        lines.append(_line(row, widths, right))
+    lines += markers.get(len(cells), [])
+    return "\n".join(lines) + f"\n({_count(len(rows), 'row')})"
+
+
+def _line(cells: list[str] | tuple[str, ...], widths: list[int], right: list[bool]) -> str:
+    padded = (
+        " " * (w - _width(c)) + c if r else c + " " * (w - _width(c))
+        for c, w, r in zip(cells, widths, right, strict=True)
+    )
+    return "  ".join(padded).rstrip()
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: two for wide characters (龙虾USDT is 8 wide, not 6)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _cell(column: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:+,}" if column.startswith("rank_change") and value else f"{value:,}"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _timeline_text(result: Table) -> str:
+    """Checked days as rows; each run of unchecked days as one marker line."""
+    if not result.rows:
+        return "(no rows)"
+    shown: list[tuple] = []
+    markers: dict[int, list[str]] = {}
+    for checked, run in groupby(result.rows, key=lambda row: row[1]):
+        days = list(run)
+        if checked:
+            shown += [(row[0], *row[2:]) for row in days]
+        else:
+            markers[len(shown)] = [f"{span(days[0][0], days[-1][0])}: not checked"]
+    with_file = sum(1 for row in shown if row[1])
+    counts = (
+        f"{_count(len(result.rows), 'day')}: {with_file:,} with a file, "
+        f"{len(shown) - with_file:,} without, {len(result.rows) - len(shown):,} not checked"
+    )
+    body = table_text(("date", *result.columns[2:]), shown, markers)
+    return body.rsplit("\n", 1)[0] + f"\n({counts})"
+
+
+def _delistings_text(result: Delistings) -> str:
+    needed = result.days_needed
+    return "\n".join([
+        f"delisted on {result.day} (last file that day; the {needed} days after it checked, "
+        "none with a file):",
+        table_text(result.delisted.columns, result.delisted.rows),
+        "",
+        f"not known yet (last file so far on {result.day}, but fewer than {needed} of the days "
+        "after it checked):",
+        table_text(result.not_known_yet.columns, result.not_known_yet.rows),
+    ])  # fmt: skip
+
+
+def _delistings_json(result: Delistings) -> str:
+    return json.dumps(
+        {
+            "date": result.day,
+            "days_needed_after": result.days_needed,
+            "delisted": result.delisted.dicts(),
+            "not_known_yet": result.not_known_yet.dicts(),
+        },
+        default=str,
+        ensure_ascii=False,
+    )
+
+
+def _fact(value: object) -> str:
+    """A summary value: ranges of days as `first … last (N days)`, lists joined."""
+    if isinstance(value, list):
+        return ", ".join(_fact(item) for item in value) if value else "none"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], date):
+        return span(*value)
+    return _cell("", value)

@@ -1,0 +1,39 @@
+"""The shapes of query answers: plain rows, so that printing them needs no data-frame library.
+
+Named tuples rather than dataclasses: `bfa query snapshot` from the snapshot file imports
+this module beside pyarrow alone, and `dataclasses` (it imports `inspect`) would add a good
+part of pyarrow's own import time to that command (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
+if TYPE_CHECKING:
+    import polars as pl
+
+DELISTING_DAYS = 7  # checked days without a file after the last one, before "delisted"
+
+
+class Table(namedtuple("Table", ["columns", "rows", "unchecked"], defaults=[()])):
+    """Rows of an answer (tuples in the order of `columns`). `unchecked`: the asked-about
+    days the answer could not look at, as (first, last) ranges."""
+
+    __slots__ = ()
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def pl(self) -> pl.DataFrame:
+        """The rows as a Polars frame (Polars is imported on first use)."""
+        import polars as pl  # imported here: `bfa query` never needs it
+
+        return pl.DataFrame(self.rows, schema=list(self.columns), orient="row")
+
+
+class Delistings(namedtuple("Delistings", ["day", "delisted", "not_known_yet", "days_needed"])):
+    """Symbols whose last file is of `day`: `delisted` (a Table) when the `days_needed` days
+    after it were checked without a file, `not_known_yet` when some of them were not."""
+
+    __slots__ = ()
