@@ -9,6 +9,7 @@ Then the tables the commands wrote are compared with the simulator's ground trut
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from bfa_assets_tests.e2e.dagster_dev import PROJECT, stop_group
+from bfa_assets_tests.e2e.dagster_dev import (
+    PROJECT,
+    DagsterDev,
+    all_runs,
+    stop_group,
+    wait_for_run,
+)
 from bfa_assets_tests.pipeline import availability, expected_availability
 from bfa_assets_tests.processes import free_port, wait_until
 from bfa_assets_tests.vision_sim import build
@@ -32,6 +39,7 @@ SKIP_MARK = "<!-- README test: not run"
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DEMO_TIMEOUT = 180
 COMMANDS_TIMEOUT = 600
+RUN_TIMEOUT = 400
 
 
 def shell_blocks(markdown: str) -> list[str]:
@@ -67,41 +75,97 @@ def plain_env(**extra: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), **extra}
 
 
-def test_the_readme_commands_work_from_a_plain_shell(tmp_path: Path) -> None:
-    blocks = shell_blocks((PROJECT / "README.md").read_text())
-    assert blocks[0].strip() == "make demo", "the README's first command starts the demo"
+def run_blocks(blocks: list[str], clone: Path) -> subprocess.CompletedProcess:
+    """Shell blocks in one `bash -euo pipefail`, in a plain environment, as a second shell."""
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(blocks)], cwd=clone,
+                          env=plain_env(), capture_output=True, text=True,
+                          timeout=COMMANDS_TIMEOUT)  # fmt: skip
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def bfa(clone: Path, *args: str) -> subprocess.CompletedProcess:
+    """`bfa query …` on the demo's release, as `source data/demo/env.sh` sets it up."""
+    command = f"source data/demo/env.sh && .venv/bin/bfa query {' '.join(args)}"
+    return subprocess.run(["bash", "-c", command], cwd=clone, env=plain_env(),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+FAILURES_QUERY = """
+query Failures($runId: ID!) { logsForRun(runId: $runId) { ... on EventConnection { events {
+    ... on ExecutionStepFailureEvent { stepKey error { message } }
+} } } }
+"""
+
+
+def step_errors(ui: DagsterDev, run_id: str) -> str:
+    """The error messages of a run's failed steps."""
+    events = ui.graphql(FAILURES_QUERY, runId=run_id)["logsForRun"]["events"]
+    return "\n".join(f"{e['stepKey']}: {e['error']['message']}" for e in events if e)
+
+
+def test_the_readme_and_the_demo_walk_through_from_a_plain_shell(tmp_path: Path) -> None:
+    """README: the demo, a back-fill of January 2024, the release, the queries. Then
+    docs/operations.md's walk-through: the daily sensor's lookback run (refused at the
+    release: the history now has a hole), a partial release, and answers that stay true."""
+    readme = shell_blocks((PROJECT / "README.md").read_text())
+    walk_through = shell_blocks((PROJECT / "docs" / "operations.md").read_text())
+    assert readme[0].strip() == "make demo", "the README's first command starts the demo"
     clone = fresh_copy(tmp_path / "bfa")
     ui_port, sim_port = free_port(), free_port()
     log = tmp_path / "make-demo.log"
     with log.open("w") as out:
         demo = subprocess.Popen(
-            ["bash", "-c", blocks[0]],
+            ["bash", "-c", readme[0]],
             cwd=clone,
-            env=plain_env(PORT=str(ui_port), SIM_PORT=str(sim_port)),
+            # the fallback hour only makes the sensor's first tick request its run at any time
+            env=plain_env(PORT=str(ui_port), SIM_PORT=str(sim_port), BFA_FALLBACK_HOUR="0"),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    ui = DagsterDev(f"http://127.0.0.1:{ui_port}", demo, {}, log)
     try:
         wait_until(lambda: "bfa demo is up" in log.read_text(), DEMO_TIMEOUT, "make demo", demo)
         banner = log.read_text().split("bfa demo is up", 1)[1]
         assert f"http://127.0.0.1:{ui_port}" in banner and "source data/demo/env.sh" in banner
-        done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", "\n".join(blocks[1:])],
-            cwd=clone,
-            env=plain_env(),
-            capture_output=True,
-            text=True,
-            timeout=COMMANDS_TIMEOUT,
+        done = run_blocks(readme[1:], clone)
+        assert "checked_days: 31" in done.stdout
+        january = _truth(sim_port, date(2024, 1, 1), date(2024, 1, 31))
+        assert_frame_equal(availability(clone / "data" / "demo" / "bfa.duckdb"), january)
+
+        run_blocks(walk_through[:1], clone)  # the sensor on
+        wait_until(lambda: bool(all_runs(ui)) and len(all_runs(ui)) > 2, RUN_TIMEOUT,
+                   "the daily sensor's run")  # fmt: skip
+        lookback = wait_for_run(ui, all_runs(ui)[0]["runId"], RUN_TIMEOUT)
+        tags = {t["key"]: t["value"] for t in lookback["tags"]}
+        assert tags["dagster/sensor_name"] == "daily_lookback"
+        assert lookback["status"] == "FAILURE"  # the release refused the hole
+        assert "release refused" in step_errors(ui, lookback["runId"])
+
+        partial = run_blocks(walk_through[1:], clone)
+        start, end = (
+            tags["dagster/asset_partition_range_start"],
+            tags["dagster/asset_partition_range_end"],
         )
-        assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        truth = _truth(sim_port, date(2024, 1, 1), date(2024, 1, 31))
+        assert "2024-02-01 … " in partial.stdout and "unchecked_ranges" in partial.stdout
+        truth = _truth(sim_port, date.fromisoformat(start), date.fromisoformat(end))
     finally:
         stop_group(demo)
-    assert "availability_rows: " in done.stdout
-    database = clone / "data" / "demo" / "bfa.duckdb"
-    assert_frame_equal(availability(database), truth)
-    assert (clone / "data" / "demo" / "release" / "SHA256SUMS").is_file()
+    assert_frame_equal(
+        availability(clone / "data" / "demo" / "bfa.duckdb").filter(
+            pl.col("date") > date(2024, 2, 1)
+        ),
+        truth,
+    )
+    unchecked = bfa(clone, "snapshot", "2025-06-01")
+    assert unchecked.returncode == 3 and "2025-06-01 was not checked" in unchecked.stderr
+    assert bfa(clone, "top", "2025-06-01").returncode == 3
+    delistings = json.loads(bfa(clone, "delistings", "2024-01-31", "--json").stdout)
+    assert delistings["delisted"] == []  # nothing after 2024-01-31 is known for a week
+    timeline = bfa(clone, "timeline", "BTCUSDT")
+    assert timeline.returncode == 0 and "2024-02-01 … " in timeline.stdout
+    assert "not checked" in timeline.stdout
 
 
 def _truth(sim_port: int, start: date, end: date) -> pl.DataFrame:
