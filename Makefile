@@ -11,11 +11,15 @@ HOST := 127.0.0.1
 PORT ?= 3000
 SIM_PORT ?= 9000
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# The environment of every Dagster process (DAGSTER_EVENT_BATCH_SIZE): dagster.env is its one
+# home, exported here to everything make starts (`make dev DAGSTER_EVENT_BATCH_SIZE=…` overrides).
+include dagster.env
+export $(shell grep -oE '^[A-Z_][A-Z0-9_]*' dagster.env)
 
-.PHONY: help install browser dev demo test lint bench clean
+.PHONY: help install browser postgres dev demo test lint bench clean
 
 help:  ## list the commands
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -40,13 +44,16 @@ demo: install  ## the same, offline, against the simulator (demo scenario) on 12
 	DAGSTER_HOME=$(CURDIR)/.dagster-demo scripts/demo.sh $(BIN) $(HOST) $(PORT) $(SIM_PORT)
 
 browser:  ## Debian's Chromium for the end-to-end UI test (nothing to do when it is there)
-	bash scripts/install-browser.sh
+	bash scripts/install-debian-package.sh chromium /usr/bin/chromium
+
+postgres:  ## Debian's PostgreSQL for the production-instance tests (nothing to do when it is there)
+	bash scripts/install-debian-package.sh postgresql '/usr/lib/postgresql/*/bin/initdb'
 
 lint: install  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint browser  ## install what is missing, lint, and run the whole test suite
+test: lint browser postgres  ## install what is missing, lint, and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install  ## the performance benchmark (BENCH_ARGS="--symbols 100 --days 90" for a quick one)

@@ -1,7 +1,9 @@
-"""Shared fixtures: a simulator per test, and resources pointing the pipeline at it."""
+"""Shared fixtures: a simulator per test, resources pointing the pipeline at it, and a
+throwaway PostgreSQL for the production instance."""
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bfa_assets.resources import ReleaseResource, VisionResource, Warehouse
+from bfa_assets_tests.postgres import Postgres, postgres_cluster
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
@@ -71,3 +74,16 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
             materialize([asset], resources, TINY_START, TINY_END)
         materialize(["release_artifact"], resources)
     return Released(universe, folder / "bfa.duckdb", folder / "release")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of this test session (bfa_assets_tests/postgres.py)."""
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_env(postgres: Postgres) -> dict[str, str]:
+    """A fresh database on it: the DAGSTER_PG_* variables that deploy/dagster.yaml reads."""
+    return postgres.create_database(f"test_{uuid.uuid4().hex}")

@@ -2,6 +2,9 @@
 # make demo: the simulator (demo scenario) in the background, Dagster pointed at it.
 set -euo pipefail
 bin=$1 host=$2 port=$3 sim_port=$4
+set -a  # dagster.env: the environment of every Dagster process
+source dagster.env
+set +a
 mkdir -p "$DAGSTER_HOME" data/demo
 cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 "$bin/python" -m bfa_assets_tests.vision_sim --scenario demo --host "$host" --port "$sim_port" &

@@ -13,16 +13,16 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from bfa_assets_tests.e2e.dagster_dev import (
-    all_runs,
     dagster_dev,
     instance_env,
     launch_run,
     run,
     run_log,
+    wait_for_first_run,
     wait_for_run,
 )
 from bfa_assets_tests.pipeline import availability, expected_availability, expected_volume, volume
-from bfa_assets_tests.processes import simulator_process, wait_until
+from bfa_assets_tests.processes import simulator_process
 from bfa_assets_tests.vision_sim import build
 
 pytestmark = pytest.mark.e2e
@@ -43,12 +43,8 @@ def test_the_daemon_ticks_the_daily_sensor_and_its_lookback_run_succeeds(tmp_pat
     with simulator_process(*sim_args) as (url, _):
         env = instance_env(tmp_path, f"{url}/data.binance.vision", url, BFA_LOOKBACK_DAYS="5")
         with dagster_dev(tmp_path, env) as dev:
-            wait_until(lambda: any(r["status"] != "QUEUED" for r in all_runs(dev)), 240,
-                       "a run launched by the daily sensor")  # fmt: skip
-            (launched,) = all_runs(dev)
-            finished = wait_for_run(dev, launched["runId"], RUN_TIMEOUT)
-            assert finished["status"] == "SUCCESS", run_log(dev, launched["runId"])
-            tags = {t["key"]: t["value"] for t in finished["tags"]}
+            finished, tags = wait_for_first_run(dev, 240, RUN_TIMEOUT)
+            assert finished["status"] == "SUCCESS", run_log(dev, finished["runId"])
     yesterday = today - timedelta(days=1)
     assert tags["dagster/sensor_name"] == "daily_lookback"
     assert tags["dagster/run_key"] == f"daily-{yesterday}"

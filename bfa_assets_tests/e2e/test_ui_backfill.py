@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from polars.testing import assert_frame_equal
 
 from bfa_assets_tests.e2e.dagster_dev import (
     PROJECT,
@@ -27,13 +26,7 @@ from bfa_assets_tests.e2e.dagster_dev import (
     wait_for_backfill,
     wait_for_run,
 )
-from bfa_assets_tests.pipeline import (
-    availability,
-    expected_availability,
-    expected_volume,
-    query,
-    volume,
-)
+from bfa_assets_tests.pipeline import assert_window_matches_truth
 from bfa_assets_tests.vision_sim import build
 
 pytestmark = pytest.mark.e2e
@@ -201,13 +194,7 @@ def assert_backfill_page(page: Page, url: str, backfill_id: str) -> None:
 
 def assert_tables_match_truth(dev: DagsterDev) -> None:
     """The run wrote exactly the window, equal to the simulator's ground truth."""
-    universe = build("tiny")
-    db_path = dev.duckdb_path
-    assert_frame_equal(availability(db_path), expected_availability(universe, START, END))
-    assert_frame_equal(volume(db_path), expected_volume(universe, START, END))
-    ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
-    days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
-    assert ranked["date"].to_list() == days
+    assert_window_matches_truth(dev.duckdb_path, build("tiny"), START, END)
 
 
 def save_asset_graph(page: Page, url: str, path: Path) -> None:
