@@ -13,10 +13,14 @@ of the instance storages:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 from dotenv import dotenv_values
+
+from bfa_assets_tests.postgres import postgres_cluster
 
 PROJECT = Path(__file__).resolve().parents[1]
 EMBEDDED_YAML = PROJECT / "dagster.yaml"
@@ -44,3 +48,14 @@ def write_instance(home: Path, storage: str = "batching") -> None:
         raise ValueError(f"unknown instance storage {storage!r}: one of {', '.join(STORAGES)}")
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(text)
+
+
+@contextmanager
+def storage_env(storage: str) -> Iterator[dict[str, str]]:
+    """What an instance on `storage` needs in its environment: for `postgres`, a database on a
+    throwaway cluster (the DAGSTER_PG_* variables), stopped afterwards; nothing otherwise."""
+    if storage != "postgres":
+        yield {}
+        return
+    with postgres_cluster() as cluster:
+        yield cluster.create_database("dagster")

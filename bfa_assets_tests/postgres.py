@@ -70,6 +70,37 @@ class Postgres:
                 "password": self.password, "dbname": database}  # fmt: skip
 
 
+def server_cpu_seconds(env: dict[str, str]) -> float:
+    """CPU time that the server of the DAGSTER_PG_* variables has used so far: the
+    postmaster's, its running processes' (connections, WAL writer, checkpointer…) and its
+    exited ones', from /proc."""
+    login = {"host": env["DAGSTER_PG_HOST"], "port": env["DAGSTER_PG_PORT"],
+             "user": env["DAGSTER_PG_USER"], "password": env["DAGSTER_PG_PASSWORD"],
+             "dbname": env["DAGSTER_PG_DB"]}  # fmt: skip
+    with psycopg2.connect(**login) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    postmaster = int(_stat(backend)[1])  # every server process is a child of the postmaster
+    ticks = sum(int(f) for f in _stat(postmaster)[11:15])  # utime, stime, reaped children's
+    for entry in Path("/proc").iterdir():
+        if (
+            entry.name.isdigit()
+            and (fields := _stat(int(entry.name)))
+            and (int(fields[1]) == postmaster)
+        ):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name: state, ppid, … (`man 5 proc`); empty
+    for a process that has gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
 def server_binaries() -> Path:
     """The folder of the newest installed major version's `initdb` and `pg_ctl`."""
     found = sorted(BINARIES.glob("*/bin/initdb"), key=lambda path: int(path.parts[-3]))
