@@ -154,11 +154,11 @@ class Deployment:
     def restart_code_server(self, timeout: float = 180) -> None:
         """A deploy of new code: stop the code server, start it again, and wait until the
         webserver has reloaded the location from the new server."""
-        before = _location_version(self.dev)
+        before = _location_entry(self.dev)["versionKey"]
         stop_group(self.processes.pop("code-server"))
         self.start_code_server(timeout)
         wait_until(
-            lambda: _location_loaded(self.dev) and _location_version(self.dev) != before,
+            lambda: _reloaded(_location_entry(self.dev), before),
             timeout,
             "the webserver reloading the code location",
             self.processes["webserver"],
@@ -231,10 +231,17 @@ def _location_loaded(dev: DagsterDev) -> bool:
     return bool(entries) and all(e["loadStatus"] == "LOADED" for e in entries)
 
 
-def _location_version(dev: DagsterDev) -> str:
-    """The webserver's version key of the code location (it changes when it reloads it)."""
+def _location_entry(dev: DagsterDev) -> dict:
+    """The webserver's entry of the code location: load status, version key, load error."""
     entries = dev.graphql(LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
-    return next(e["versionKey"] for e in entries if e["name"] == dev.location)
+    return next(e for e in entries if e["name"] == dev.location)
+
+
+def _reloaded(entry: dict, version_before: str) -> bool:
+    """Whether the location is loaded again, from a new server (while the server is down, the
+    webserver shows a load error: that is expected on the way)."""
+    error = (entry["locationOrLoadError"] or {}).get("__typename") == "PythonError"
+    return entry["loadStatus"] == "LOADED" and not error and entry["versionKey"] != version_before
 
 
 def skip_community_dialog(dev: DagsterDev) -> None:
