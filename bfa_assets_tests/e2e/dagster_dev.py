@@ -1,6 +1,5 @@
 """Dagster as subprocesses, and its GraphQL API: `dagster dev` (webserver, daemon and code
-server in one command), or a production deployment's three processes on a PostgreSQL instance
-(deploy/: a code server, `dagster-webserver` and `dagster-daemon run`).
+server in one command; a production deployment's three processes are in deployment.py).
 
 The e2e tests drive the UI with a browser; GraphQL (the UI's own API) is used to set the
 instance up, to launch what a test does not click, and to watch runs and back-fills: status,
@@ -17,13 +16,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import grpc
 import httpx
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bfa_assets_tests.instances import dagster_env, write_instance
 from bfa_assets_tests.processes import free_port, stop, wait_until
@@ -32,8 +29,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DAGSTER = BIN / "dagster"
 MODULE = "bfa_assets.definitions"
-LOCATION = "bfa"  # the code location's name in deploy/workspace.yaml
-DEPLOY_WORKSPACE = PROJECT / "deploy" / "workspace.yaml"
 HOST = "127.0.0.1"
 RUN_DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 BACKFILL_DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
@@ -121,78 +116,10 @@ def dagster_dev(folder: Path, env: dict[str, str], timeout: float = 180) -> Iter
     process = spawn(command, folder, env, log)
     dev = DagsterDev(f"http://{HOST}:{port}", env, (log,))
     try:
-        wait_until(lambda: _location_loaded(dev), timeout, "dagster dev", process)
+        wait_until(lambda: location_loaded(dev), timeout, "dagster dev", process)
         yield dev
     finally:
         stop_group(process)
-
-
-PROCESSES = ("code-server", "webserver", "daemon")
-
-
-@dataclass
-class Deployment:
-    """The three processes of a production deployment on one host (docs/deployment.md), each
-    with its output in `<name>.log`."""
-
-    dev: DagsterDev
-    folder: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    def start_code_server(self, timeout: float = 180) -> None:
-        """`dagster code-server start` at the address deploy/workspace.yaml reads; wait until
-        it serves (the gRPC health check that `dagster api grpc-health-check` makes)."""
-        host, port = (
-            self.dev.env["DAGSTER_CODE_SERVER_HOST"],
-            self.dev.env["DAGSTER_CODE_SERVER_PORT"],
-        )
-        command = [str(DAGSTER), "code-server", "start", "-m", MODULE,
-                   "--location-name", LOCATION, "-h", host, "-p", port]  # fmt: skip
-        process = self._start("code-server", command)
-        wait_until(lambda: _serving(f"{host}:{port}"), timeout, "the code server", process)
-
-    def restart_code_server(self, timeout: float = 180) -> None:
-        """A deploy of new code: stop the code server, start it again, and wait until the
-        webserver has reloaded the location from the new server."""
-        before = _location_entry(self.dev)["versionKey"]
-        stop_group(self.processes.pop("code-server"))
-        self.start_code_server(timeout)
-        wait_until(
-            lambda: _reloaded(_location_entry(self.dev), before),
-            timeout,
-            "the webserver reloading the code location",
-            self.processes["webserver"],
-        )
-
-    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
-        process = spawn(command, self.folder, self.dev.env, self.folder / f"{name}.log")
-        self.processes[name] = process
-        return process
-
-
-@contextmanager
-def dagster_deployment(
-    folder: Path, env: dict[str, str], timeout: float = 180
-) -> Iterator[Deployment]:
-    """Start the code server, then `dagster-webserver` and `dagster-daemon run` on
-    deploy/workspace.yaml, and wait until the webserver has loaded the code location."""
-    port = free_port()
-    env = {**env, "DAGSTER_CODE_SERVER_HOST": HOST, "DAGSTER_CODE_SERVER_PORT": str(free_port())}
-    logs = tuple(folder / f"{name}.log" for name in PROCESSES)
-    deployment = Deployment(DagsterDev(f"http://{HOST}:{port}", env, logs, LOCATION), folder)
-    workspace = ["-w", str(DEPLOY_WORKSPACE)]
-    try:
-        deployment.start_code_server(timeout)
-        webserver = deployment._start(
-            "webserver", [str(BIN / "dagster-webserver"), *workspace, "-h", HOST, "-p", str(port)]
-        )
-        wait_until(lambda: _location_loaded(deployment.dev), timeout, "dagster-webserver",
-                   webserver)  # fmt: skip
-        deployment._start("daemon", [str(BIN / "dagster-daemon"), "run", *workspace])
-        yield deployment
-    finally:
-        for process in reversed(deployment.processes.values()):
-            stop_group(process)
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
@@ -203,17 +130,6 @@ def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _serving(address: str) -> bool:
-    with grpc.insecure_channel(address) as channel:
-        try:
-            answer = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=2
-            )
-        except grpc.RpcError:
-            return False
-    return answer.status == health_pb2.HealthCheckResponse.SERVING
-
-
 LOCATIONS_QUERY = """
 { workspaceOrError { ... on Workspace { locationEntries {
     name loadStatus versionKey locationOrLoadError { __typename ... on PythonError { message } }
@@ -221,7 +137,7 @@ LOCATIONS_QUERY = """
 """
 
 
-def _location_loaded(dev: DagsterDev) -> bool:
+def location_loaded(dev: DagsterDev) -> bool:
     """Whether every code location has loaded; raises at once if one failed to load."""
     entries = dev.graphql(LOCATIONS_QUERY)["workspaceOrError"].get("locationEntries", [])
     for entry in entries:
@@ -231,17 +147,10 @@ def _location_loaded(dev: DagsterDev) -> bool:
     return bool(entries) and all(e["loadStatus"] == "LOADED" for e in entries)
 
 
-def _location_entry(dev: DagsterDev) -> dict:
+def location_entry(dev: DagsterDev) -> dict:
     """The webserver's entry of the code location: load status, version key, load error."""
     entries = dev.graphql(LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
     return next(e for e in entries if e["name"] == dev.location)
-
-
-def _reloaded(entry: dict, version_before: str) -> bool:
-    """Whether the location is loaded again, from a new server (while the server is down, the
-    webserver shows a load error: that is expected on the way)."""
-    error = (entry["locationOrLoadError"] or {}).get("__typename") == "PythonError"
-    return entry["loadStatus"] == "LOADED" and not error and entry["versionKey"] != version_before
 
 
 def skip_community_dialog(dev: DagsterDev) -> None:

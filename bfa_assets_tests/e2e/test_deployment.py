@@ -21,7 +21,6 @@ from polars.testing import assert_frame_equal
 from bfa_assets_tests.e2e.dagster_dev import (
     DagsterDev,
     all_runs,
-    dagster_deployment,
     instance_env,
     launch_backfill,
     launch_run,
@@ -30,6 +29,7 @@ from bfa_assets_tests.e2e.dagster_dev import (
     wait_for_first_run,
     wait_for_run,
 )
+from bfa_assets_tests.e2e.deployment import dagster_deployment
 from bfa_assets_tests.pipeline import (
     assert_window_matches_truth,
     availability,
