@@ -14,11 +14,15 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # `dagster dev` warns that `dg dev` supersedes it; it starts the same webserver and daemon, and
 # its flags are the ones the tests and docs use. The warning only distracts a newcomer.
 export PYTHONWARNINGS ?= ignore:Function `dev_command` is superseded
+# The environment of every Dagster process (DAGSTER_EVENT_BATCH_SIZE): dagster.env is its one
+# home, exported here to everything make starts (`make dev DAGSTER_EVENT_BATCH_SIZE=…` overrides).
+include dagster.env
+export $(shell grep -oE '^[A-Z_][A-Z0-9_]*' dagster.env)
 
-.PHONY: help install browser dev demo test lint bench clean
+.PHONY: help install browser postgres dev demo test lint bench clean
 
 help:  ## list the commands
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -26,8 +30,11 @@ $(UV):
 
 # --compile-bytecode: every `dagster`/`bfa` process starts from .pyc files even where Python may
 # not write them (PYTHONDONTWRITEBYTECODE); compiling dagster's sources cost ~5 s per process.
+# uv leaves the project's own (editable) sources out: compileall does them (Python still
+# recompiles a module whose source changed since).
 $(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --locked --extra test --compile-bytecode --python $(PYTHON)
+	$(BIN)/python -m compileall -q bfa_assets bfa_assets_tests
 	touch $@
 
 install: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml  ## create .venv from uv.lock (reproducible) and the instance in .dagster/
@@ -43,14 +50,17 @@ demo: install  ## the same, offline, against the simulator (demo scenario) on 12
 	DAGSTER_HOME=$(CURDIR)/.dagster-demo scripts/demo.sh $(BIN) $(HOST) $(PORT) $(SIM_PORT)
 
 browser:  ## Debian's Chromium for the end-to-end UI test (nothing to do when it is there)
-	bash scripts/install-browser.sh
+	bash scripts/install-debian-package.sh chromium /usr/bin/chromium
+
+postgres:  ## Debian's PostgreSQL for the production-instance tests (nothing to do when it is there)
+	bash scripts/install-debian-package.sh postgresql '/usr/lib/postgresql/*/bin/initdb'
 
 lint: install  ## ruff lint and format check, and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-test: lint browser  ## install what is missing, lint, check the definitions load, run the whole test suite
+test: lint browser postgres  ## install what is missing, lint, check the definitions load, run the whole test suite
 	$(BIN)/dg check defs
 	$(BIN)/pytest -n 2 --dist loadgroup
 

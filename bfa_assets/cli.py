@@ -27,12 +27,10 @@ from datetime import UTC, date, datetime
 
 from bfa_assets import cli_output
 from bfa_assets.days import HISTORY_START
+from bfa_assets.release.files import DATABASE, SNAPSHOT
+from bfa_assets.settings import RELEASE_DIR
 from bfa_assets.store.answers import DELISTING_DAYS
 from bfa_assets.store.coverage import NotKnown, refill_hint, span
-
-DEFAULT_RELEASE_DIR = "data/release"  # when BFA_RELEASE_DIR is not set
-RELEASE_DATABASE = "availability.duckdb"  # the release's database (release.build.DATABASE)
-SNAPSHOT_FILE = "available-by-date.arrow"  # beside it (store.snapshot_file.SNAPSHOT_FILE)
 
 OK, ERROR, NOT_KNOWN = 0, 1, 3  # and 2, argparse's status for a usage error
 
@@ -42,8 +40,8 @@ class CliError(Exception):
 
 
 def default_db() -> str:
-    release_dir = os.environ.get("BFA_RELEASE_DIR", DEFAULT_RELEASE_DIR)
-    return os.path.join(release_dir, RELEASE_DATABASE)  # noqa: PTH118  (pathlib: see above)
+    release_dir = os.environ.get("BFA_RELEASE_DIR", RELEASE_DIR)
+    return os.path.join(release_dir, DATABASE)  # noqa: PTH118  (pathlib: see above)
 
 
 def _date(text: str) -> date:
@@ -162,7 +160,7 @@ def _add_command(kinds: argparse._SubParsersAction, name: str, command: Command)
     sub.add_argument(
         "--db",
         default=None,
-        help=f"release database to read (default: $BFA_RELEASE_DIR/{RELEASE_DATABASE})",
+        help=f"release database to read (default: $BFA_RELEASE_DIR/{DATABASE})",
     )
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sub.set_defaults(sub_parser=sub)  # for errors that print the sub-command's usage
@@ -175,7 +173,7 @@ def answer(args: argparse.Namespace) -> object:
         raise CliError(
             f"no database at {db}: materialize release_artifact first, or pass --db PATH"
         )
-    snapshots = os.path.join(os.path.dirname(db), SNAPSHOT_FILE)  # noqa: PTH118, PTH120
+    snapshots = os.path.join(os.path.dirname(db), SNAPSHOT)  # noqa: PTH118, PTH120
     if args.query == "snapshot" and os.path.isfile(snapshots):  # noqa: PTH113
         return _from_snapshot_file(snapshots, args.date)
     return _from_database(db, COMMANDS[args.query], args)
@@ -203,7 +201,7 @@ def _from_database(db: str, command: Command, args: argparse.Namespace) -> objec
     except queries.NotARelease as error:
         raise CliError(
             f"{db} is not a release database ({error}): bfa query reads the release's "
-            f"{RELEASE_DATABASE} (in $BFA_RELEASE_DIR), not the working database"
+            f"{DATABASE} (in $BFA_RELEASE_DIR), not the working database"
         ) from None
     except queries.UnknownSymbol as error:
         raise CliError(str(error)) from None

@@ -24,8 +24,13 @@ def send_pushover(
     """Post one message; True when Pushover accepted it."""
     if len(message) > MESSAGE_LIMIT:
         message = message[: MESSAGE_LIMIT - 1] + "…"
-    data = {"token": token, "user": user, "title": title[:250], "message": message,
-            "priority": str(priority)}  # fmt: skip
+    data = {
+        "token": token,
+        "user": user,
+        "title": title[:250],
+        "message": message,
+        "priority": str(priority),
+    }
     try:
         response = httpx.post(url, data=data, timeout=timeout)
     except httpx.HTTPError as error:

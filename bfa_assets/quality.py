@@ -95,8 +95,10 @@ def completeness(
     short = [r for r in rows if r[0] < cutoff]
     pending = [r for r in rows if r[0] >= cutoff]
     lines = [f"{d}: {n} available, usual {u:g}" for d, n, u in short]
-    lines += [f"{d}: {n} available, usual {u:g} (newest day, may still be publishing)"
-              for d, n, u in pending]  # fmt: skip
+    lines += [
+        f"{d}: {n} available, usual {u:g} (newest day, may still be publishing)"
+        for d, n, u in pending
+    ]
     summary = (
         f"{len(short)} days fall more than {max_drop:.0%} below the 7-day median"
         if short
@@ -125,10 +127,15 @@ def exchange_cross_check(
             name, True, WARN, f"skipped: exchangeInfo unavailable ({problem})", {"skipped": "yes"}
         )
     day = exchange.server_time.date() - timedelta(days=2)
-    listed = {e.symbol for e in exchange.symbols
-              if e.status == "TRADING" and e.contract_type == "PERPETUAL"
-              and e.quote_asset == "USDT" and e.onboard_date is not None
-              and e.onboard_date.date() < day}  # fmt: skip
+    listed = {
+        e.symbol
+        for e in exchange.symbols
+        if e.status == "TRADING"
+        and e.contract_type == "PERPETUAL"
+        and e.quote_asset == "USDT"
+        and e.onboard_date is not None
+        and e.onboard_date.date() < day
+    }
     available = {s for (s,) in _rows(conn, """
         SELECT a.symbol FROM daily_availability a JOIN symbols s USING (symbol)
         WHERE a.date = $day AND a.available AND s.kind = 'perpetual' AND s.quote_asset = 'USDT'
@@ -146,9 +153,14 @@ def exchange_cross_check(
     only_exchange, only_vision = sorted(listed - available), sorted(available - listed)
     lines = [f"trading on the exchange, no file on Vision: {s}" for s in only_exchange]
     lines += [f"file on Vision, not trading on the exchange: {s}" for s in only_vision]
-    counts = {"date": str(day), "jaccard": round(match, 4), "exchange_symbols": len(listed),
-              "vision_symbols": len(available), "only_exchange": len(only_exchange),
-              "only_vision": len(only_vision)}  # fmt: skip
+    counts = {
+        "date": str(day),
+        "jaccard": round(match, 4),
+        "exchange_symbols": len(listed),
+        "vision_symbols": len(available),
+        "only_exchange": len(only_exchange),
+        "only_vision": len(only_vision),
+    }
     summary = f"{match:.1%} match on {day} ({len(only_exchange)} + {len(only_vision)} differ)"
     return Finding(name, match >= min_match, WARN, summary, counts, lines)
 
@@ -231,13 +243,20 @@ def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
         WHERE s.kind IS DISTINCT FROM 'perpetual' OR s.quote_asset IS DISTINCT FROM 'USDT'
         ORDER BY 1
     """)  # fmt: skip
-    lines = [f"{d}: ranks {lo}..{hi} with {n} distinct values (not dense from 1)"
-             for d, lo, hi, n in dense]  # fmt: skip
+    lines = [
+        f"{d}: ranks {lo}..{hi} with {n} distinct values (not dense from 1)"
+        for d, lo, hi, n in dense
+    ]
     lines += [f"{d}: market shares sum to {total:.4f}" for d, total in shares]
-    lines += [f"{s} is ranked but is {kind or 'unknown'} / {quote or 'unknown quote'}"
-              for s, kind, quote in outsiders]  # fmt: skip
-    counts = {"dates_not_dense": len(dense), "dates_bad_share_sum": len(shares),
-              "symbols_outside_cohort": len(outsiders)}  # fmt: skip
+    lines += [
+        f"{s} is ranked but is {kind or 'unknown'} / {quote or 'unknown quote'}"
+        for s, kind, quote in outsiders
+    ]
+    counts = {
+        "dates_not_dense": len(dense),
+        "dates_bad_share_sum": len(shares),
+        "symbols_outside_cohort": len(outsiders),
+    }
     summary = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items() if v) or (
         "ranks dense from 1, shares sum to 100, only USDT perpetuals"
     )

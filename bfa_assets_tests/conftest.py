@@ -1,7 +1,9 @@
-"""Shared fixtures: a simulator per test, and resources pointing the pipeline at it."""
+"""Shared fixtures: a simulator per test, resources pointing the pipeline at it, and a
+throwaway PostgreSQL for the production instance."""
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ import dagster as dg
 import pytest
 
 from bfa_assets.defs.resources import FapiResource, ReleaseResource, VisionResource, Warehouse
+from bfa_assets_tests.postgres import Postgres, postgres_cluster
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
@@ -105,3 +108,16 @@ HOLED_UNRANKED = HOLED_WINDOWS[2:]  # availability only: checked, without volume
 def released_with_holes(tmp_path_factory: pytest.TempPathFactory) -> Released:
     """A release of `tiny` whose history has holes (HOLED_WINDOWS are the checked days)."""
     return release(tmp_path_factory.mktemp("released-with-holes"), HOLED_WINDOWS, HOLED_UNRANKED)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of this test session (bfa_assets_tests/postgres.py)."""
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_env(postgres: Postgres) -> dict[str, str]:
+    """A fresh database on it: the DAGSTER_PG_* variables that deploy/dagster.yaml reads."""
+    return postgres.create_database(f"test_{uuid.uuid4().hex}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from bfa_assets.definitions import ASSETS
 from bfa_assets.defs.checks import CHECKS
@@ -86,6 +87,16 @@ def expected_availability(universe, start: date, end: date) -> pl.DataFrame:
             "etag": pl.String,
         },
     ).sort("date", "symbol")
+
+
+def assert_window_matches_truth(db_path: Path, universe, start: date, end: date) -> None:
+    """The database holds exactly the window [start, end]: availability and volume equal to
+    the simulator's ground truth, and rankings for every day."""
+    assert_frame_equal(availability(db_path), expected_availability(universe, start, end))
+    assert_frame_equal(volume(db_path), expected_volume(universe, start, end))
+    ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    assert ranked["date"].to_list() == days
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:

@@ -5,12 +5,16 @@
 set -euo pipefail
 bin=$1 host=$2 port=$3 sim_port=$4
 root=$PWD
+set -a  # dagster.env: the environment of every Dagster process
+source dagster.env
+set +a
 mkdir -p "$DAGSTER_HOME" data/demo
 cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 
 cat > data/demo/env.sh <<ENV
 # The demo's settings: \`source data/demo/env.sh\` in another shell, then use .venv/bin/dagster
 # and .venv/bin/bfa as the README shows. Written by \`make demo\`.
+set -a; source $root/dagster.env; set +a
 export DAGSTER_HOME=$DAGSTER_HOME
 export BFA_VISION_URL=http://$host:$sim_port/data.binance.vision
 export BFA_FAPI_URL=http://$host:$sim_port

@@ -31,24 +31,29 @@ def notify_run_failure(
     context: dg.RunFailureSensorContext, automation: AutomationResource
 ) -> dg.SkipReason | None:
     """Push a failed run, with its error, to Pushover when PUSHOVER_TOKEN/USER are set."""
-    errors = [f"{e.step_key}: {e.event_specific_data.error.message.strip()}"
-              for e in context.get_step_failure_events()]  # fmt: skip
+    errors = [
+        f"{e.step_key}: {e.event_specific_data.error.message.strip()}"
+        for e in context.get_step_failure_events()
+    ]
     error = "\n".join(errors) or context.failure_event.message or "no message"
-    sent = automation.pushover(f"bfa run failed: {context.dagster_run.job_name}",
-                               f"{_outcome(context)}\n{error}")  # fmt: skip
+    sent = automation.pushover(
+        f"bfa run failed: {context.dagster_run.job_name}", f"{_outcome(context)}\n{error}"
+    )
     return None if sent else dg.SkipReason("Pushover not configured or unreachable")
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS,
-                      default_status=dg.DefaultSensorStatus.RUNNING)  # fmt: skip
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING
+)
 def notify_run_success(
     context: dg.RunStatusSensorContext, automation: AutomationResource
 ) -> dg.SkipReason | None:
     """Push a successful run to Pushover when BFA_NOTIFY_SUCCESS is set too."""
     if not automation.notify_success:
         return dg.SkipReason("success notifications are off (BFA_NOTIFY_SUCCESS)")
-    sent = automation.pushover(f"bfa run succeeded: {context.dagster_run.job_name}",
-                               _outcome(context))  # fmt: skip
+    sent = automation.pushover(
+        f"bfa run succeeded: {context.dagster_run.job_name}", _outcome(context)
+    )
     return None if sent else dg.SkipReason("Pushover not configured or unreachable")
 
 

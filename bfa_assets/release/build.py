@@ -251,8 +251,11 @@ def release_stats(
 
 
 def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
-    figures = [(key.replace("_", " "), value) for key, value in stats.items()
-               if not isinstance(value, dict | bool) and key != "generated_at"]  # fmt: skip
+    figures = [
+        (key.replace("_", " "), value)
+        for key, value in stats.items()
+        if not isinstance(value, dict | bool) and key != "generated_at"
+    ]
     figures += [(f"rows in {table}", n) for table, n in stats["table_rows"].items()]
     figures += [(f"{kind} symbols", n) for kind, n in sorted(stats["symbols_by_kind"].items())]
     lines = [
@@ -272,13 +275,21 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
         "",
     ]
     if checks:
-        rows = [(c.name, "passed" if c.passed else "FAILED", c.severity, c.summary, c.source)
-                for c in checks]  # fmt: skip
+        rows = [
+            (c.name, "passed" if c.passed else "FAILED", c.severity, c.summary, c.source)
+            for c in checks
+        ]
         lines.append(table(["check", "result", "severity", "summary", "run"], rows, len(rows)))
     else:
         lines.append("No check results were recorded for this release.")
-    lines += ["", "## Files", "", *(f"- `{name}`" for name in FILES),
-              "", "Verify with `sha256sum -c SHA256SUMS`."]  # fmt: skip
+    lines += [
+        "",
+        "## Files",
+        "",
+        *(f"- `{name}`" for name in FILES),
+        "",
+        "Verify with `sha256sum -c SHA256SUMS`.",
+    ]
     return "\n".join(lines) + "\n"
 
 

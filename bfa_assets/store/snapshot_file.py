@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-SNAPSHOT_FILE = "available-by-date.arrow"
 COLUMNS = ["symbol", "file_size_bytes", "quote_volume", "rank"]
 FIRST_DATE = b"first_date"  # schema metadata: the day of record batch 0
 CHECKED = b"checked_days"  # schema metadata: the checked days (Coverage.to_text)

@@ -1,12 +1,15 @@
 """make bench: the pipeline's real code paths against the simulator, measured.
 
     python -m bfa_assets_tests.bench [--symbols N] [--days D] [--latency-ms X] [--sizes 250,500]
+        [--instance-storage batching|sqlite|postgres]
 
 Starts the simulator (`full` scenario, 100 ms latency per request by default) in its own
 process, then runs the real `dagster asset materialize` command over the full history from an
 empty database (all five assets in one run), a daily 20-day lookback on the filled database,
 and the queries; prints a Markdown table and (unless --no-write) writes docs/benchmarks.md.
 Peak memory is the resident set of the pipeline's whole process tree, sampled every 50 ms.
+The Dagster instance is the embedded one (`batching`) unless --instance-storage says otherwise;
+`python -m bfa_assets_tests.bench.storages` compares them.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from unittest.mock import patch
 
 import dagster as dg
 import duckdb
 import httpx
 
+from bfa_assets.release.files import SNAPSHOT
 from bfa_assets.store import queries
-from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile
+from bfa_assets.store.snapshot_file import SnapshotFile
 from bfa_assets_tests.bench import commands as whole_commands
+from bfa_assets_tests.instances import STORAGES, dagster_env, storage_env, write_instance
 from bfa_assets_tests.processes import simulator_process
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -156,7 +162,7 @@ def _timings(samples: list[float]) -> tuple[float, float]:
 def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, float]]:
     """In-process timing of the query functions `bfa query` calls (ms); the snapshot also
     without the snapshot file, as it is answered for a database downloaded alone."""
-    snapshots = SnapshotFile(db.with_name(SNAPSHOT_FILE))
+    snapshots = SnapshotFile(db.with_name(SNAPSHOT))
     calls = {
         "snapshot": lambda c: queries.snapshot(c, day, snapshots),
         "snapshot (SQL)": lambda c: queries.snapshot(c, day),
@@ -178,17 +184,22 @@ def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, flo
 
 
 @contextmanager
-def workspace(symbols: int | None, latency_ms: float):
-    """A simulator and an empty instance, database and release folder."""
+def workspace(symbols: int | None, latency_ms: float, storage: str = "batching"):
+    """A simulator and an empty instance (on `storage`), database and release folder."""
     args = ["--scenario", "full", "--latency-ms", str(latency_ms)]
     if symbols:
         args += ["--symbols", str(symbols)]
-    with TemporaryDirectory(prefix="bfa-bench-") as tmp, simulator_process(*args) as (url, _):
+    with (
+        TemporaryDirectory(prefix="bfa-bench-") as tmp,
+        simulator_process(*args) as (url, _),
+        storage_env(storage) as instance_env,
+        patch.dict(os.environ, instance_env),  # asset_step_seconds opens the instance here
+    ):
         home = Path(tmp) / "dagster"
-        home.mkdir()
-        (home / "dagster.yaml").write_text((PROJECT / "dagster.yaml").read_text())
+        write_instance(home, storage)
         env = {
             **os.environ,
+            **dagster_env(),
             "DAGSTER_HOME": str(home),
             "BFA_VISION_URL": f"{url}/data.binance.vision",
             "BFA_FAPI_URL": url,
@@ -199,9 +210,14 @@ def workspace(symbols: int | None, latency_ms: float):
 
 
 def bench_size(
-    symbols: int | None, start: date, end: date, latency_ms: float, detailed: bool
+    symbols: int | None,
+    start: date,
+    end: date,
+    latency_ms: float,
+    detailed: bool,
+    storage: str = "batching",
 ) -> SizeResult:
-    with workspace(symbols, latency_ms) as (url, env, tmp):
+    with workspace(symbols, latency_ms, storage) as (url, env, tmp):
         count = httpx.get(f"{url}/_sim/health").json()["symbols"]
         print(f"… {count} symbols, {start}..{end}: full history", flush=True)
         result = SizeResult(count, (end - start).days + 1, materialize(env, url, start, end))
@@ -315,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         default="250,500",
         help="smaller universes also run for the scaling table ('' = none)",
     )
+    parser.add_argument(
+        "--instance-storage", choices=STORAGES, default="batching", help="the instance's storage"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     end = datetime.now(UTC).date() - timedelta(days=1)
@@ -322,8 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [
         int(s) for s in args.sizes.split(",") if s and (not args.symbols or int(s) < args.symbols)
     ]
-    results = [bench_size(n, start, end, args.latency_ms, detailed=False) for n in sizes]
-    results.append(bench_size(args.symbols, start, end, args.latency_ms, detailed=True))
+    storage = args.instance_storage
+    results = [bench_size(n, start, end, args.latency_ms, False, storage) for n in sizes]
+    results.append(bench_size(args.symbols, start, end, args.latency_ms, True, storage))
     table = report(results, args)
     print(table)
     if not args.no_write:

@@ -25,7 +25,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import bfa_assets
-from bfa_assets.store.snapshot_file import SNAPSHOT_FILE, SnapshotFile
+from bfa_assets.release.files import SNAPSHOT
+from bfa_assets.store.snapshot_file import SnapshotFile
 
 BIN = Path(sys.executable).parent
 REPEATS = 10
@@ -57,7 +58,7 @@ def sub_commands(db: Path, alone: Path, day: date, symbol: str) -> dict[str, tup
     """name -> (floor, arguments of `bfa query`); `alone` is the database without the
     snapshot file beside it. Each asks about checked days (a month back from `day`, or as far
     as the release's checked days go), so that every command gives a whole answer."""
-    checked = SnapshotFile(db.with_name(SNAPSHOT_FILE)).coverage.ranges[-1]
+    checked = SnapshotFile(db.with_name(SNAPSHOT)).coverage.ranges[-1]
     month_ago = str(max(day - timedelta(days=30), checked[0]))
     return {
         "snapshot": (PYARROW, ["snapshot", str(day), "--db", str(db)]),

@@ -1,7 +1,8 @@
-"""The benchmark still runs (on a tiny setting; benchmarks are never timed in tests)."""
+"""The benchmarks still run (on a tiny setting; benchmarks are never timed in tests)."""
 
 from __future__ import annotations
 
+from bfa_assets_tests.bench import storages
 from bfa_assets_tests.bench.__main__ import main
 
 
@@ -21,3 +22,13 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     assert "| availability.duckdb |" in table and "| available-by-date.arrow |" in table
     for asset in ("futures_symbols", "daily_availability", "daily_volume", "release_artifact"):
         assert f"| {asset} | " in table
+
+
+def test_the_storage_comparison_runs_on_each_instance_storage(capsys):
+    assert storages.main(["--symbols", "3", "--days", "3", "--latency-ms", "0", "--no-write"]) == 0
+    table = capsys.readouterr().out
+    for storage in ("batching", "sqlite"):
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| {storage} | ")]
+        assert row.endswith("| — |")  # no PostgreSQL server
+    (postgres,) = [line for line in table.splitlines() if line.startswith("| postgres | ")]
+    assert postgres.endswith(" s |")  # the server's CPU, measured

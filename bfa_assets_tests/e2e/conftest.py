@@ -1,6 +1,6 @@
 """End-to-end fixtures: the simulator, `dagster dev` pointed at it, and headless Chromium.
 
-The browser is Debian's /usr/bin/chromium (`scripts/install-browser.sh`), never one that
+The browser is Debian's /usr/bin/chromium (`make browser`), never one that
 Playwright downloads.
 """
 
@@ -52,7 +52,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 @pytest.fixture(scope="module")  # not longer: Playwright's loop would block later asyncio.run()
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (or make test)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (or make test)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -1,14 +1,15 @@
-"""`dagster dev` (webserver + daemon + code server) as a subprocess, and its GraphQL API.
+"""Dagster as subprocesses, and its GraphQL API: `dagster dev` (webserver, daemon and code
+server in one command; a production deployment's three processes are in deployment.py).
 
-The e2e tests drive the UI with a browser; GraphQL (the UI's own API) is used only to set the
-instance up and to watch what the UI started: run and back-fill status, logs on failure.
+The e2e tests drive the UI with a browser; GraphQL (the UI's own API) is used to set the
+instance up, to launch what a test does not click, and to watch runs and back-fills: status,
+logs on failure.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,27 +17,32 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
+from bfa_assets_tests.instances import dagster_env, write_instance
 from bfa_assets_tests.processes import free_port, stop, wait_until
 
 PROJECT = Path(__file__).resolve().parents[2]
-DAGSTER = Path(sys.executable).with_name("dagster")
+BIN = Path(sys.executable).parent
+DAGSTER = BIN / "dagster"
 MODULE = "bfa_assets.definitions"
+HOST = "127.0.0.1"
 RUN_DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 BACKFILL_DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
 @dataclass(frozen=True)
 class DagsterDev:
-    """A running `dagster dev`: its URL, process (a session leader) and files."""
+    """Running Dagster: the webserver's URL, the code location's name and settings, and the
+    output files of its processes."""
 
     url: str
-    process: subprocess.Popen
     env: dict[str, str]  # the code location's settings, DAGSTER_HOME included
-    log: Path
+    logs: tuple[Path, ...]
+    location: str = MODULE  # `dagster dev -m` names the location after the module
 
     @property
     def duckdb_path(self) -> Path:
@@ -54,22 +60,29 @@ class DagsterDev:
         return body["data"]
 
     def log_tail(self, lines: int = 40) -> str:
-        """The end of dagster dev's own output, for failure messages."""
-        text = self.log.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+        """The end of each process's own output, for failure messages."""
+        return "\n".join(
+            f"--- {log.name} ---\n"
+            + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+            for log in self.logs
+            if log.exists()
+        )
 
 
-def instance_env(folder: Path, vision_url: str, fapi_url: str, **settings: str) -> dict[str, str]:
-    """Environment of a code location pointed at the simulator, with a fresh instance (the
-    project's dagster.yaml: sqlite storage, run queue, the `bfa_duckdb` pool, run monitoring).
+def instance_env(
+    folder: Path, vision_url: str, fapi_url: str, storage: str = "batching", **settings: str
+) -> dict[str, str]:
+    """Environment of a code location pointed at the simulator, with a fresh instance
+    (bfa_assets_tests/instances.py: run queue, the `bfa_duckdb` pool, run monitoring, on the
+    given storage) and dagster.env's variables, as every Dagster process gets them.
 
     The sensors run as they would in production; `BFA_FALLBACK_HOUR=24` (the default here)
     keeps the daily lookback from launching a run of its own just because it is afternoon.
     """
     home = folder / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    write_instance(home, storage)
     return {
+        **dagster_env(),
         "DAGSTER_HOME": str(home),
         "BFA_VISION_URL": vision_url,
         "BFA_FAPI_URL": fapi_url,
@@ -80,15 +93,11 @@ def instance_env(folder: Path, vision_url: str, fapi_url: str, **settings: str) 
     }
 
 
-@contextmanager
-def dagster_dev(folder: Path, env: dict[str, str], timeout: float = 180) -> Iterator[DagsterDev]:
-    """Start `dagster dev` in its own process group (so teardown kills webserver, daemon and
-    code server together) and wait until the webserver and the code location answer."""
-    port = free_port()
-    log = folder / "dagster-dev.log"
-    command = [str(DAGSTER), "dev", "-m", MODULE, "-h", "127.0.0.1", "-p", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
+def spawn(command: list[str], folder: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a Dagster command in its own process group (so that stopping it stops what it
+    started, too), its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
             command,
             cwd=folder,
             stdout=out,
@@ -96,9 +105,18 @@ def dagster_dev(folder: Path, env: dict[str, str], timeout: float = 180) -> Iter
             env={**os.environ, **env, "DAGSTER_DISABLE_TELEMETRY": "1"},
             start_new_session=True,
         )
-    dev = DagsterDev(f"http://127.0.0.1:{port}", process, env, log)
+
+
+@contextmanager
+def dagster_dev(folder: Path, env: dict[str, str], timeout: float = 180) -> Iterator[DagsterDev]:
+    """Start `dagster dev` and wait until the webserver and the code location answer."""
+    port = free_port()
+    log = folder / "dagster-dev.log"
+    command = [str(DAGSTER), "dev", "-m", MODULE, "-h", HOST, "-p", str(port)]
+    process = spawn(command, folder, env, log)
+    dev = DagsterDev(f"http://{HOST}:{port}", env, (log,))
     try:
-        wait_until(lambda: _location_loaded(dev), timeout, "dagster dev", process)
+        wait_until(lambda: location_loaded(dev), timeout, "dagster dev", process)
         yield dev
     finally:
         stop_group(process)
@@ -114,12 +132,12 @@ def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
 
 LOCATIONS_QUERY = """
 { workspaceOrError { ... on Workspace { locationEntries {
-    name loadStatus locationOrLoadError { __typename ... on PythonError { message } }
+    name loadStatus versionKey locationOrLoadError { __typename ... on PythonError { message } }
 } } } }
 """
 
 
-def _location_loaded(dev: DagsterDev) -> bool:
+def location_loaded(dev: DagsterDev) -> bool:
     """Whether every code location has loaded; raises at once if one failed to load."""
     entries = dev.graphql(LOCATIONS_QUERY)["workspaceOrError"].get("locationEntries", [])
     for entry in entries:
@@ -127,6 +145,12 @@ def _location_loaded(dev: DagsterDev) -> bool:
         if loaded.get("__typename") == "PythonError":
             raise RuntimeError(f"code location {entry['name']} failed: {loaded['message']}")
     return bool(entries) and all(e["loadStatus"] == "LOADED" for e in entries)
+
+
+def location_entry(dev: DagsterDev) -> dict:
+    """The webserver's entry of the code location: load status, version key, load error."""
+    entries = dev.graphql(LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+    return next(e for e in entries if e["name"] == dev.location)
 
 
 def skip_community_dialog(dev: DagsterDev) -> None:
@@ -156,7 +180,7 @@ def wait_for_run(dev: DagsterDev, run_id: str, timeout: float) -> dict:
         if time.monotonic() > deadline:
             raise TimeoutError(
                 f"run {run_id} still {found['status']} after {timeout} s\n"
-                f"{run_log(dev, run_id)}\n--- dagster dev ---\n{dev.log_tail()}"
+                f"{run_log(dev, run_id)}\n{dev.log_tail()}"
             )
         time.sleep(2)
     return found
@@ -184,7 +208,7 @@ def wait_for_backfill(dev: DagsterDev, backfill_id: str, timeout: float) -> dict
             logs = "\n".join(run_log(dev, r["runId"]) for r in found["runs"])
             raise TimeoutError(
                 f"back-fill {backfill_id} not finished after {timeout} s: {found}\n{logs}\n"
-                f"--- dagster dev ---\n{dev.log_tail()}"
+                f"{dev.log_tail()}"
             )
         time.sleep(2)
 
@@ -195,6 +219,16 @@ RUNS_QUERY = "{ runsOrError { ... on Runs { results { runId status tags { key va
 def all_runs(dev: DagsterDev) -> list[dict]:
     """Every run of the instance, newest first."""
     return dev.graphql(RUNS_QUERY)["runsOrError"]["results"]
+
+
+def wait_for_first_run(dev: DagsterDev, timeout: float, run_timeout: float) -> tuple[dict, dict]:
+    """Wait until the instance's first run (a sensor's, as nothing else launches one) has
+    left the queue and finished; the run, and its tags as a dict."""
+    wait_until(lambda: any(r["status"] != "QUEUED" for r in all_runs(dev)), timeout,
+               "a run launched by a sensor")  # fmt: skip
+    (launched,) = all_runs(dev)
+    finished = wait_for_run(dev, launched["runId"], run_timeout)
+    return finished, {t["key"]: t["value"] for t in finished["tags"]}
 
 
 LOGS_QUERY = """
@@ -228,10 +262,33 @@ mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params)
 def launch_run(dev: DagsterDev, assets: list[str], tags: dict[str, str] | None = None) -> str:
     """Queue a run of `assets` the way the UI's Materialize button does; the run id."""
     params = {
-        "selector": {"repositoryLocationName": MODULE, "repositoryName": "__repository__",
+        "selector": {"repositoryLocationName": dev.location, "repositoryName": "__repository__",
                      "jobName": "__ASSET_JOB", "assetSelection": [{"path": [a]} for a in assets]},
         "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]},
     }  # fmt: skip
     answer = dev.graphql(LAUNCH_RUN, params=params)["launchRun"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     return answer["run"]["runId"]
+
+
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+
+
+def launch_backfill(dev: DagsterDev, assets: list[str], start: date, end: date) -> str:
+    """Back-fill the daily partitions [start, end] of `assets` as the UI's "Launch backfill"
+    does for a typed range; the back-fill's id."""
+    days = [str(start + timedelta(days=i)) for i in range((end - start).days + 1)]
+    params = {"assetSelection": [{"path": [a]} for a in assets], "partitionNames": days,
+              "fromFailure": False}  # fmt: skip
+    answer = dev.graphql(LAUNCH_BACKFILL, params=params)["launchPartitionBackfill"]
+    assert answer["__typename"] == "LaunchBackfillSuccess", answer
+    return answer["backfillId"]

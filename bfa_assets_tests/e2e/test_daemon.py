@@ -9,16 +9,17 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from polars.testing import assert_frame_equal
 
 from bfa_assets_tests.e2e.dagster_dev import (
-    all_runs,
     dagster_dev,
     instance_env,
     launch_run,
     run,
     run_log,
+    wait_for_first_run,
     wait_for_run,
 )
 from bfa_assets_tests.pipeline import availability, expected_availability, expected_volume, volume
@@ -36,19 +37,45 @@ def ranged(start: date, end: date) -> dict[str, str]:
             "dagster/asset_partition_range_end": str(end)}  # fmt: skip
 
 
-def test_the_daemon_ticks_the_daily_sensor_and_its_lookback_run_succeeds(tmp_path: Path):
+TICKS_QUERY = """
+query Ticks($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
+    __typename ... on Sensor { sensorState { ticks(limit: 50) {
+        status skipReason runIds error { message }
+    } } }
+} }
+"""
+
+
+def daily_ticks(dev) -> list[dict]:
+    """The daily sensor's ticks, newest first."""
+    selector = {"repositoryLocationName": dev.location, "repositoryName": "__repository__",
+                "sensorName": "daily_lookback"}  # fmt: skip
+    found = dev.graphql(TICKS_QUERY, selector=selector)["sensorOrError"]
+    return found["sensorState"]["ticks"] if found["__typename"] == "Sensor" else []
+
+
+def test_the_daily_sensor_skips_through_an_outage_then_its_lookback_run_succeeds(tmp_path: Path):
+    """Vision answers 503 to everything: every tick is skipped, saying why (none fails on
+    Dagster's 60 s tick deadline); once Vision answers, the next tick requests the run."""
     today = datetime.now(UTC).date()
     clock = f"{today}T23:00:00+00:00"  # the simulator has published yesterday's files
-    sim_args = ["--scenario", "demo", "--symbols", "12", "--now", clock]
+    sim_args = ["--scenario", "demo", "--symbols", "12", "--now", clock, "--faults", "503=1.0"]
     with simulator_process(*sim_args) as (url, _):
-        env = instance_env(tmp_path, f"{url}/data.binance.vision", url, BFA_LOOKBACK_DAYS="5")
+        env = instance_env(tmp_path, f"{url}/data.binance.vision", url, BFA_LOOKBACK_DAYS="5",
+                           BFA_SENSOR_INTERVAL_SECONDS="5")  # fmt: skip
         with dagster_dev(tmp_path, env) as dev:
-            wait_until(lambda: any(r["status"] != "QUEUED" for r in all_runs(dev)), 240,
-                       "a run launched by the daily sensor")  # fmt: skip
-            (launched,) = all_runs(dev)
-            finished = wait_for_run(dev, launched["runId"], RUN_TIMEOUT)
-            assert finished["status"] == "SUCCESS", run_log(dev, launched["runId"])
-            tags = {t["key"]: t["value"] for t in finished["tags"]}
+            wait_until(lambda: len(daily_ticks(dev)) >= 3, 240, "three ticks during the outage")
+            during = daily_ticks(dev)
+            assert {t["status"] for t in during} == {"SKIPPED"}, during
+            assert all("Vision did not answer the publication probe" in t["skipReason"]
+                       for t in during)  # fmt: skip
+            httpx.put(f"{url}/_sim/faults", params={"spec": ""}, timeout=10).raise_for_status()
+            finished, tags = wait_for_first_run(dev, 240, RUN_TIMEOUT)
+            assert finished["status"] == "SUCCESS", run_log(dev, finished["runId"])
+            ticks = daily_ticks(dev)
+    assert not [t for t in ticks if t["status"] == "FAILURE"], ticks
+    requested = [t for t in ticks if t["runIds"]]
+    assert len(requested) == 1 and ticks[ticks.index(requested[0]) + 1]["status"] == "SKIPPED"
     yesterday = today - timedelta(days=1)
     assert tags["dagster/sensor_name"] == "daily_lookback"
     assert tags["dagster/run_key"] == f"daily-{yesterday}"

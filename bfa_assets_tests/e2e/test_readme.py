@@ -124,7 +124,7 @@ def test_the_readme_and_the_demo_walk_through_from_a_plain_shell(tmp_path: Path)
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    ui = DagsterDev(f"http://127.0.0.1:{ui_port}", demo, {}, log)
+    ui = DagsterDev(f"http://127.0.0.1:{ui_port}", {}, (log,), location="bfa")
     try:
         wait_until(lambda: "bfa demo is up" in log.read_text(), DEMO_TIMEOUT, "make demo", demo)
         banner = log.read_text().split("bfa demo is up", 1)[1]

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from polars.testing import assert_frame_equal
 
 from bfa_assets_tests.e2e.conftest import UI_NOW, UI_SYMBOLS
 from bfa_assets_tests.e2e.dagster_dev import (
@@ -29,13 +28,7 @@ from bfa_assets_tests.e2e.dagster_dev import (
     run_log,
     wait_for_backfill,
 )
-from bfa_assets_tests.pipeline import (
-    availability,
-    expected_availability,
-    expected_volume,
-    query,
-    volume,
-)
+from bfa_assets_tests.pipeline import assert_window_matches_truth
 from bfa_assets_tests.vision_sim import build
 
 pytestmark = pytest.mark.e2e
@@ -199,13 +192,9 @@ def assert_backfill_page(page: Page, url: str, backfill_id: str) -> None:
 
 def assert_tables_match_truth(dev: DagsterDev) -> None:
     """The run wrote exactly the window, equal to the simulator's ground truth."""
-    universe = build("demo", symbols=UI_SYMBOLS, now=UI_NOW)
-    db_path = dev.duckdb_path
-    assert_frame_equal(availability(db_path), expected_availability(universe, START, END))
-    assert_frame_equal(volume(db_path), expected_volume(universe, START, END))
-    ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
-    days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
-    assert ranked["date"].to_list() == days
+    assert_window_matches_truth(
+        dev.duckdb_path, build("demo", symbols=UI_SYMBOLS, now=UI_NOW), START, END
+    )
 
 
 FIGURES_QUERY = """

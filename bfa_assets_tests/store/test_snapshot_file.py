@@ -12,10 +12,10 @@ import pyarrow.ipc
 import pytest
 from polars.testing import assert_frame_equal
 
+from bfa_assets.release.files import SNAPSHOT
 from bfa_assets.store import queries
 from bfa_assets.store.coverage import Coverage, NotChecked
 from bfa_assets.store.snapshot_file import (
-    SNAPSHOT_FILE,
     SnapshotFile,
     SnapshotFileError,
     write_snapshot_file,
@@ -28,13 +28,13 @@ DAY = date(2024, 3, 1)
 def opened(released):
     """The session's release: its database, and its snapshot file."""
     with duckdb.connect(str(released.release_dir / "availability.duckdb"), read_only=True) as conn:
-        yield conn, SnapshotFile(released.release_dir / SNAPSHOT_FILE)
+        yield conn, SnapshotFile(released.release_dir / SNAPSHOT)
 
 
 @pytest.mark.parametrize("release", ["released", "released_with_holes"])
 def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike(request, release):
     folder = request.getfixturevalue(release).release_dir
-    snapshots = SnapshotFile(folder / SNAPSHOT_FILE)
+    snapshots = SnapshotFile(folder / SNAPSHOT)
     with duckdb.connect(str(folder / "availability.duckdb"), read_only=True) as conn:
         assert snapshots.coverage == Coverage.of(conn)
         first, last = conn.execute("SELECT min(date), max(date) FROM probe_log").fetchall()[0]
@@ -58,7 +58,7 @@ def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike
 
 def test_any_arrow_reader_reads_it_whole_as_available_by_date(opened, released):
     conn, _ = opened
-    whole = pl.read_ipc(released.release_dir / SNAPSHOT_FILE)
+    whole = pl.read_ipc(released.release_dir / SNAPSHOT)
     assert_frame_equal(whole, conn.sql("SELECT * FROM available_by_date").pl())
 
 
@@ -84,8 +84,8 @@ def test_a_checked_day_without_symbols_is_empty_and_later_days_stay_in_place(tmp
     later = DAY + timedelta(days=3)
     checked = [DAY + timedelta(n) for n in range(4)]
     conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY, "BUSDT"), (later, "CUSDT")], checked)
-    assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 3
-    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    assert write_snapshot_file(conn, tmp_path / SNAPSHOT) == 3
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT)
     symbols = {d: snapshots.snapshot(d)["symbol"].to_list() for d in (DAY, DAY + timedelta(1))}
     assert symbols == {DAY: ["AUSDT", "BUSDT"], DAY + timedelta(1): []}
     assert snapshots.snapshot(later)["symbol"].to_list() == ["CUSDT"]
@@ -95,8 +95,8 @@ def test_a_checked_day_without_symbols_is_empty_and_later_days_stay_in_place(tmp
 def test_an_unchecked_day_is_refused_even_inside_the_file(tmp_path):
     later = DAY + timedelta(days=3)
     conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (later, "CUSDT")])
-    write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE)
-    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    write_snapshot_file(conn, tmp_path / SNAPSHOT)
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT)
     assert snapshots.coverage == Coverage(((DAY, DAY), (later, later)))
     with pytest.raises(NotChecked, match=f"{DAY + timedelta(1)} was not checked"):
         snapshots.batch(DAY + timedelta(1))
@@ -106,8 +106,8 @@ def test_an_unchecked_day_is_refused_even_inside_the_file(tmp_path):
 
 def test_an_empty_table_gives_a_file_where_every_checked_day_is_empty(tmp_path):
     conn = available_by_date(tmp_path, [], checked=[DAY])
-    assert write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE) == 0
-    snapshots = SnapshotFile(tmp_path / SNAPSHOT_FILE)
+    assert write_snapshot_file(conn, tmp_path / SNAPSHOT) == 0
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT)
     assert snapshots.rows(DAY) == queries.snapshot(conn, DAY) and snapshots.rows(DAY).rows == []
     assert snapshots.snapshot(DAY).is_empty()
 
@@ -115,7 +115,7 @@ def test_an_empty_table_gives_a_file_where_every_checked_day_is_empty(tmp_path):
 def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_path):
     conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY + timedelta(1), "B"), (DAY, "C")])
     with pytest.raises(SnapshotFileError, match="not stored in date order"):
-        write_snapshot_file(conn, tmp_path / SNAPSHOT_FILE)
+        write_snapshot_file(conn, tmp_path / SNAPSHOT)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_pat
     ids=["empty", "text", "bad-arrow", "arrow-without-its-metadata"],
 )
 def test_a_file_that_is_not_a_snapshot_file_is_a_clear_error(tmp_path, content):
-    path = tmp_path / SNAPSHOT_FILE
+    path = tmp_path / SNAPSHOT
     if content == "other arrow":
         pl.DataFrame({"date": [DAY]}).write_ipc(path)  # Arrow, without first and checked days
     else:
@@ -134,7 +134,7 @@ def test_a_file_that_is_not_a_snapshot_file_is_a_clear_error(tmp_path, content):
 
 
 def test_a_snapshot_file_from_before_checked_days_were_recorded_says_so(tmp_path):
-    path = tmp_path / SNAPSHOT_FILE
+    path = tmp_path / SNAPSHOT
     schema = pa.schema([("date", pa.date32())], metadata={b"first_date": str(DAY).encode()})
     with pa.ipc.new_file(str(path), schema) as writer:
         writer.write_table(pa.table({"date": [DAY]}, schema=schema))
@@ -146,14 +146,14 @@ def test_a_truncated_file_is_a_clear_error(opened, tmp_path):
     conn, _ = opened
     write_snapshot_file(conn, tmp_path / "whole.arrow")
     whole = (tmp_path / "whole.arrow").read_bytes()
-    (tmp_path / SNAPSHOT_FILE).write_bytes(whole[: len(whole) // 2])
+    (tmp_path / SNAPSHOT).write_bytes(whole[: len(whole) // 2])
     with pytest.raises(SnapshotFileError):
-        SnapshotFile(tmp_path / SNAPSHOT_FILE)
+        SnapshotFile(tmp_path / SNAPSHOT)
 
 
 def test_a_damaged_table_of_batches_is_a_clear_error_when_a_day_is_read(opened, tmp_path):
     conn, _ = opened
-    path = tmp_path / SNAPSHOT_FILE
+    path = tmp_path / SNAPSHOT
     write_snapshot_file(conn, path)
     data = bytearray(path.read_bytes())
     data[-1000:-744] = bytes(256)  # inside the footer's list of record batches

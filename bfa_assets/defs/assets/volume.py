@@ -23,8 +23,10 @@ from bfa_assets.store import volume as volume_store
 
 
 def _failures(run: VolumeRun) -> str:
-    rows = [(f.source.symbol, f"{f.source.days[0]}..{f.source.days[-1]}", f.source.key, f.reason)
-            for f in run.failures]  # fmt: skip
+    rows = [
+        (f.source.symbol, f"{f.source.days[0]}..{f.source.days[-1]}", f.source.key, f.reason)
+        for f in run.failures
+    ]
     return table(["symbol", "days", "key", "reason"], rows, max_rows=20) if rows else "(none)"
 
 

@@ -14,9 +14,22 @@ import polars as pl
 from bfa_assets.vision import klines
 from bfa_assets.vision.volume.plan import Source
 
-BAR_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "quote_volume",
-               "count", "taker_buy_volume", "taker_buy_quote_volume", "source_key",
-               "source_etag", "sha256"]  # fmt: skip
+BAR_COLUMNS = [
+    "date",
+    "symbol",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "source_key",
+    "source_etag",
+    "sha256",
+]
 
 
 @dataclass(frozen=True, slots=True)
