@@ -24,7 +24,7 @@ DEFAULT_VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.visio
 DEFAULT_FAPI_URL = "https://fapi.binance.com"
 DEFAULT_DUCKDB_PATH = "data/bfa.duckdb"
 DEFAULT_RELEASE_DIR = "data/release"
-DEFAULT_HTTP_CONCURRENCY = 64
+DEFAULT_HTTP_CONCURRENCY = 256
 
 
 class VisionResource(dg.ConfigurableResource):

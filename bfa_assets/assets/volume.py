@@ -15,6 +15,7 @@ from bfa_assets.partitions import daily_partitions, single_run
 from bfa_assets.resources import VisionResource, Warehouse
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
+from bfa_assets.vision.http import combined_metadata
 from bfa_assets.vision.volume import (
     Downloaded,
     Failed,
@@ -42,10 +43,6 @@ async def _fetch(
     async with vision.vision_client() as http:
         downloaded = await fetch_and_parse(http, todo, log.info, writer.add_rows)
         return downloaded, http.stats.as_metadata()
-
-
-def _add(a: dict, b: dict) -> dict:
-    return {k: round(a.get(k, 0) + b.get(k, 0), 2) for k in a.keys() | b.keys()}
 
 
 def _failure_table(failures: list[Failed]) -> str:
@@ -115,6 +112,6 @@ def daily_volume(
         "failed_files": dg.MetadataValue.md(_failure_table(failures) if failures else "(none)"),
         "available_days_without_1d_file": no_file,
         "days_without_bar_in_file": downloaded.days_without_bar,
-        **_add(listing_stats, fetch_stats),
+        **combined_metadata(listing_stats, fetch_stats),
         "duration_s": round(time.monotonic() - started, 2),
     })  # fmt: skip
