@@ -213,6 +213,27 @@ class HttpClient:
         url = self.url(path)
         if params:
             url = f"{url}?{urlencode(params, quote_via=quote)}"
+        try:  # most requests succeed at once: the retry machinery only after a failure
+            return await self._attempt(url, parse)
+        except TransientError as error:
+            return await self._retry(url, parse, error)
+
+    async def _retry(
+        self, url: str, parse: Callable[[Response], T], first: TransientError
+    ) -> T | None:
+        """The remaining attempts after a first one failed with `first`.
+
+        tenacity replays the first failure as its own first attempt, so the wait after it
+        (Retry-After included) and the attempt count are the same as if it had made it; only the
+        total time is counted from the first failure instead of the first request.
+        """
+        replay = iter([first])
+
+        async def attempt() -> T | None:
+            if (error := next(replay, None)) is not None:
+                raise error
+            return await self._attempt(url, parse)
+
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.retry.max_attempts)
             | tenacity.stop_after_delay(self.retry.max_total_seconds),
@@ -222,7 +243,7 @@ class HttpClient:
             reraise=True,
         )
         try:
-            return await retrying(self._attempt, url, parse)
+            return await retrying(attempt)
         except TransientError as error:
             attempts = retrying.statistics.get("attempt_number", "?")
             raise HTTPFailure(
