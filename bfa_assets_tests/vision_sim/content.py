@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import struct
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 KLINE_HEADER = (
     "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
@@ -33,7 +34,10 @@ def unit_hash(*parts: object) -> float:
 def unit_hashes(*parts: object, count: int) -> list[float]:
     """`count` (at most 8) independent deterministic numbers in [0, 1) from one digest."""
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8 * count).digest()
-    return [int.from_bytes(digest[i : i + 8], "big") / 2**64 for i in range(0, 8 * count, 8)]
+    return [n / 2**64 for n in _WORDS[count].unpack(digest)]
+
+
+_WORDS = {count: struct.Struct(f">{count}Q") for count in range(1, 9)}  # big-endian 64-bit words
 
 
 @cache
@@ -126,11 +130,14 @@ def daily_bar(
 
 def day_prices(symbol: str, day: date, base_price: float) -> tuple[str, str]:
     """Open and close of a day as decimal strings (the close is the next day's open)."""
-    decimals = price_decimals(base_price)
-    phase = _phase(symbol)
-    o = _price_level(base_price, day, phase)
-    c = _price_level(base_price, date.fromordinal(day.toordinal() + 1), phase)
-    return f"{o:.{decimals}f}", f"{c:.{decimals}f}"
+    ordinal = day.toordinal()
+    return _price_text(symbol, ordinal, base_price), _price_text(symbol, ordinal + 1, base_price)
+
+
+@lru_cache(maxsize=8192)  # a day's open is the previous day's close
+def _price_text(symbol: str, ordinal: int, base_price: float) -> str:
+    level = _price_level(base_price, date.fromordinal(ordinal), _phase(symbol))
+    return f"{level:.{price_decimals(base_price)}f}"
 
 
 @dataclass(frozen=True)
