@@ -13,9 +13,9 @@ import math
 import struct
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 KLINE_HEADER = (
     "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
@@ -52,8 +52,7 @@ def epoch_ms(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * DAY_MS
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):  # a tuple: a full history builds ~1.3 M, 4x faster than a frozen dataclass
     """One kline as the CSV writes it: every number is the exact decimal string."""
 
     open_time: int
@@ -140,8 +139,7 @@ def _price_text(symbol: str, ordinal: int, base_price: float) -> str:
     return f"{level:.{price_decimals(base_price)}f}"
 
 
-@dataclass(frozen=True)
-class MinuteDay:
+class MinuteDay(NamedTuple):  # a tuple: a history lists ~1.3 M 1m files
     """A day of 1m klines: the first half trades at the open, the second at the close.
 
     Rows have two shapes only, so a file's length is known without building it and listings
@@ -163,8 +161,10 @@ class MinuteDay:
         )
 
     def csv_length(self) -> int:
-        # per row: 13-digit open time, ",", template with a 13-digit close time, "\n"
-        return sum(720 * (13 + 1 + len(t) - len("{c}") + 13 + 1) for t in self._templates())
+        # per row: 13-digit open time, ",", four prices and ",", the tail (`_templates`, with a
+        # 13-digit close time), "\n"; counted without building the templates
+        tail = len(self.volume) + len(self.quote_volume) + len(str(self.trades)) + 9 + 13
+        return 720 * (2 * (13 + 1 + 4 + tail + 1) + 4 * (len(self.open) + len(self.close)))
 
     def csv(self) -> bytes:
         first, second = self._templates()
@@ -181,14 +181,13 @@ def minute_day(
     symbol: str, day: date, *, base_price: float, liquidity: float, version: int
 ) -> MinuteDay:
     o, c = day_prices(symbol, day, base_price)
-    return MinuteDay(
-        epoch_ms(day),
-        o,
-        c,
-        f"{liquidity / base_price / 1440:.3f}",
-        f"{liquidity / 1440:.4f}",
-        version,
-    )
+    return MinuteDay(epoch_ms(day), o, c, *_minute_volumes(base_price, liquidity), version)
+
+
+@cache
+def _minute_volumes(base_price: float, liquidity: float) -> tuple[str, str]:
+    """Base and quote volume per minute: a symbol's constants."""
+    return f"{liquidity / base_price / 1440:.3f}", f"{liquidity / 1440:.4f}"
 
 
 def daily_csv(bars: Sequence[Bar], header: bool) -> bytes:

@@ -397,7 +397,10 @@ class Universe:
         if not self._is_monthly_name(symbol, interval, name):
             return None
         year, month = int(match["y"]), int(match["m"])
-        return self._monthly_object(key, symbol, interval, year, month, bool(match["ck"]))
+        return self._cached(  # listed, then fetched: one object (and digest) per key and clock
+            ("monthly", key),
+            lambda: self._monthly_object(key, symbol, interval, year, month, bool(match["ck"])),
+        )
 
     def daily_object(
         self, key: str, symbol: str, interval: str, day: date, checksum: bool
@@ -468,15 +471,12 @@ class Universe:
             member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
             return content.zip_one(member, content.daily_csv(bars, header), compress=True)
 
-        # listed and fetched as zip and CHECKSUM: build once per published version
-        def materialize() -> SimObject:
-            zip_bytes = self._cached(("monthly 1d", zip_key, modified), build)
-            if checksum:
-                text = content.checksum_text(zip_bytes, zip_key.rsplit("/", 1)[1], newline)
-                return _materialized(key, text, modified)
-            return _materialized(key, zip_bytes, modified)
-
-        return self._cached(("monthly 1d object", key, modified), materialize)
+        # listed and fetched as zip and CHECKSUM: built once per published version
+        zip_bytes = self._cached(("monthly 1d", zip_key, modified), build)
+        if checksum:
+            text = content.checksum_text(zip_bytes, zip_key.rsplit("/", 1)[1], newline)
+            return _materialized(key, text, modified)
+        return _materialized(key, zip_bytes, modified)
 
     def _minute_object(
         self,
