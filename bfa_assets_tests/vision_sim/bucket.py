@@ -51,10 +51,14 @@ def iter_entries(universe: Universe, prefix: str, delimiter: str, after: str) ->
     after `after`, in listing order.
 
     An entry (key or common prefix) is returned only when it sorts after the marker, which is
-    how S3 continues a page that ended on a common prefix without repeating it.
+    how S3 continues a page that ended on a common prefix without repeating it. The walk
+    starts at the deepest folder the prefix names: every key with the prefix lies below it, and
+    each folder level above would pass every entry up through another generator.
     """
     last_group: list[str] = [""]
-    yield from _walk(universe, "", prefix, delimiter, after, last_group)
+    yield from _walk(
+        universe, prefix[: prefix.rfind("/") + 1], prefix, delimiter, after, last_group
+    )
 
 
 def _walk(
