@@ -10,8 +10,8 @@ the chunk's end; pagination still follows if a folder holds unexpected extra key
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from bfa_assets.vision import keys
 from bfa_assets.vision.http import HttpClient
@@ -21,8 +21,7 @@ CHUNK_DAYS = 500
 KEYS_PER_DAY = 2  # the zip and its CHECKSUM
 
 
-@dataclass(frozen=True, slots=True)
-class DayFile:
+class DayFile(NamedTuple):  # a tuple: a whole history lists ~1.3 M 1m files
     symbol: str
     day: date
     key: str
@@ -64,19 +63,15 @@ async def _list_chunk(
         max_keys=min(MAX_KEYS, KEYS_PER_DAY * days),
     )
     listed = {obj.key for obj in listing.objects}
+    stem = f"{folder}{symbol}-{interval}-"
     files = []
     for obj in listing.objects:
-        parsed = keys.parse_daily_name(obj.key[len(folder) :])
-        if (
-            parsed
-            and not parsed.checksum
-            and start <= parsed.day <= end
-            and obj.key == keys.daily_key(symbol, interval, parsed.day)
-        ):
+        day = _day_of(obj.key, stem)
+        if day is not None and start <= day <= end:
             files.append(
                 DayFile(
                     symbol,
-                    parsed.day,
+                    day,
                     obj.key,
                     obj.size,
                     obj.etag,
@@ -85,3 +80,16 @@ async def _list_chunk(
                 )
             )
     return files
+
+
+def _day_of(key: str, stem: str) -> date | None:
+    """The day of `{stem}YYYY-MM-DD.zip` (the canonical daily key); None for any other key,
+    such as the CHECKSUMs (half of every page) or an oddly written date."""
+    if len(key) != len(stem) + 14 or not key.endswith(".zip") or not key.startswith(stem):
+        return None
+    written = key[len(stem) : -4]
+    try:
+        day = date.fromisoformat(written)
+    except ValueError:
+        return None
+    return day if day.isoformat() == written else None

@@ -1,9 +1,11 @@
-"""One async HTTP client for Vision and the fapi: bounded concurrency, retries, accounting.
+"""One async HTTP client for Vision and the fapi: adaptive concurrency, retries, accounting.
 
 Only a 404 means "not there". Timeouts, resets, truncated bodies, 429, 5xx (S3's 503
 `SlowDown` included) and answers that fail to parse are transient: they are retried with
 exponential backoff and full jitter, honouring `Retry-After`, within a bounded number of
 attempts and total time. Any other status is a permanent error that names the URL and status.
+`SlowDown`, 429 and bursts of 5xx also lower the number of requests in flight (`AdaptiveLimit`),
+which grows back to the configured ceiling while requests succeed.
 
 The transport is aiohttp: a full-history load makes ~120,000 small requests, and httpx's
 connection pool checks every pooled connection on every request (14 ms of CPU per request at
@@ -13,7 +15,6 @@ docs/benchmarks.md). Parsers receive a small `Response` value and never see the 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -30,9 +31,12 @@ import tenacity
 import yarl
 from aiohttp.helpers import get_env_proxy_for_url
 
+from bfa_assets.vision.adaptive import AdaptiveLimit
+
 log = logging.getLogger("bfa.http")
 T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+THROTTLING_STATUS = frozenset({429, 503})  # S3's SlowDown is a 503
 
 
 class TransientError(Exception):
@@ -77,8 +81,9 @@ class TransferStats:
     retries: int = 0
     bytes_received: int = 0
     waited_seconds: float = 0.0  # total backoff slept between attempts
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)  # answers by HTTP status
     failures: Counter = field(default_factory=Counter)  # transient failures by kind
+    concurrency: AdaptiveLimit | None = None  # the client's limit, reported with the counts
 
     def as_metadata(self) -> dict[str, float]:
         return {
@@ -86,7 +91,10 @@ class TransferStats:
             "retries": self.retries,
             "bytes_received": self.bytes_received,
             "backoff_s": round(self.waited_seconds, 2),
+            # 404s are "not there" (a file not published); other statuses are in transient_*
+            "answers_404": self.statuses[404],
             **{f"transient_{kind}": n for kind, n in sorted(self.failures.items())},
+            **(self.concurrency.as_metadata() if self.concurrency else {}),
         }
 
 
@@ -141,10 +149,10 @@ class HttpClient:
     ):
         self.base_url = base_url.rstrip("/")
         self.name = name
-        self.stats = TransferStats()
+        self._limit = AdaptiveLimit(concurrency)
+        self.stats = TransferStats(concurrency=self._limit)
         self.retry = retry or RetryPolicy()
-        self._slots = asyncio.Semaphore(concurrency)
-        self.concurrency = concurrency
+        self.concurrency = concurrency  # the ceiling; workers beyond the current limit wait
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
         self._session: aiohttp.ClientSession | None = None
         self._proxy: yarl.URL | None = None
@@ -185,6 +193,27 @@ class HttpClient:
         url = self.url(path)
         if params:
             url = f"{url}?{urlencode(params, quote_via=quote)}"
+        try:  # most requests succeed at once: the retry machinery only after a failure
+            return await self._attempt(url, parse)
+        except TransientError as error:
+            return await self._retry(url, parse, error)
+
+    async def _retry(
+        self, url: str, parse: Callable[[Response], T], first: TransientError
+    ) -> T | None:
+        """The remaining attempts after a first one failed with `first`.
+
+        tenacity replays the first failure as its own first attempt, so the wait after it
+        (Retry-After included) and the attempt count are the same as if it had made it; only the
+        total time is counted from the first failure instead of the first request.
+        """
+        replay = iter([first])
+
+        async def attempt() -> T | None:
+            if (error := next(replay, None)) is not None:
+                raise error
+            return await self._attempt(url, parse)
+
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.retry.max_attempts)
             | tenacity.stop_after_delay(self.retry.max_total_seconds),
@@ -194,7 +223,7 @@ class HttpClient:
             reraise=True,
         )
         try:
-            return await retrying(self._attempt, url, parse)
+            return await retrying(attempt)
         except TransientError as error:
             attempts = retrying.statistics.get("attempt_number", "?")
             raise HTTPFailure(
@@ -204,16 +233,19 @@ class HttpClient:
     async def _attempt(self, url: str, parse: Callable[[Response], T]) -> T | None:
         if self._session is None:
             raise RuntimeError("use the client as `async with HttpClient(...) as http:`")
-        async with self._slots:
+        epoch = await self._limit.acquire()
+        try:
             self.stats.requests += 1
-            try:
-                async with self._session.get(
-                    yarl.URL(url, encoded=True), proxy=self._proxy, proxy_auth=self._proxy_auth
-                ) as answer:
-                    response = Response(answer.status, answer.headers, await answer.read())
-            except (aiohttp.ClientError, TimeoutError) as error:  # resets, truncation, timeouts
-                self.stats.failures[type(error).__name__] += 1
-                raise TransientError(f"{type(error).__name__}: {error or 'no detail'}") from error
+            async with self._session.get(
+                yarl.URL(url, encoded=True), proxy=self._proxy, proxy_auth=self._proxy_auth
+            ) as answer:
+                response = Response(answer.status, answer.headers, await answer.read())
+        except (aiohttp.ClientError, TimeoutError) as error:  # resets, truncation, timeouts
+            self.stats.failures[type(error).__name__] += 1
+            raise TransientError(f"{type(error).__name__}: {error or 'no detail'}") from error
+        finally:
+            self._limit.release()
+        self._signal(response.status_code, epoch)
         self.stats.statuses[response.status_code] += 1
         self.stats.bytes_received += len(response.content)
         if response.status_code == 404:
@@ -234,6 +266,15 @@ class HttpClient:
         except BadResponse:
             self.stats.failures["bad_response"] += 1
             raise
+
+    def _signal(self, status: int, epoch: int) -> None:
+        """Tell the limit how the server coped: throttled, failing, or fine."""
+        if status in THROTTLING_STATUS:
+            self._limit.on_throttle(epoch)
+        elif status >= 500:
+            self._limit.on_server_error(epoch)
+        else:
+            self._limit.on_success()
 
     def _count_retry(self, retry_state: tenacity.RetryCallState) -> None:
         self.stats.retries += 1

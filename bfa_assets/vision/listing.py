@@ -4,9 +4,11 @@ Pages are parsed by structure (Contents/Key, CommonPrefixes/Prefix), never by co
 `Prefix` element, which would pick up the root's echo of the request. The parser is libxml2's
 (lxml) with entity expansion, DTD loading and network access off, and a page that carries a DTD
 is refused, so an entity bomb is an error, not a memory blow-up. (defusedxml did the same on
-Python's pure-Python parser at 3× the cost; a full history parses ~2,600 pages.) Keys arrive
-in UTF-8 byte order, which is Python's `str` order, so "the listing has passed key X" is a
-string comparison.
+Python's pure-Python parser at 3× the cost; a full history parses ~2,600 pages.) Each field is
+read for the whole page by one XPath (`Contents/Key`, `Contents/Size`, …) rather than element by
+element, which made Python proxies of every element; a page whose fields do not pair up is
+malformed. Keys arrive in UTF-8 byte order, which is Python's `str` order, so "the listing has
+passed key X" is a string comparison.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -22,8 +26,7 @@ from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, Respons
 MAX_KEYS = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class S3Object:
+class S3Object(NamedTuple):  # a tuple: a history lists ~2.6 M of them, built 5x faster
     key: str
     size: int
     etag: str  # without the quotes
@@ -63,38 +66,60 @@ def parse_page_body(body: bytes) -> ListPage:
         raise _not_s3_xml(body, error) from error
     if root.getroottree().docinfo.internalDTD is not None:
         raise _not_s3_xml(body, "DTDForbidden: a listing never declares a DTD")
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    if root.tag != f"{ns}ListBucketResult":
+    ns = root.tag[1 : root.tag.index("}")] if root.tag.startswith("{") else ""
+    if root.tag != (f"{{{ns}}}ListBucketResult" if ns else "ListBucketResult"):
         raise BadResponse(f"listing root is <{root.tag}>, not ListBucketResult")
+    fields = _page_fields(ns)
     try:
-        objects = [_object(item, ns) for item in root.iterchildren(f"{ns}Contents")]
-        prefixes = [
-            _fields(item)[f"{ns}Prefix"] for item in root.iterchildren(f"{ns}CommonPrefixes")
-        ]
+        entries, keys, sizes, etags, modified = (
+            fields[name](root) for name in ("Contents", "Key", "Size", "ETag", "LastModified")
+        )
+        if not entries == len(keys) == len(sizes) == len(etags) == len(modified):
+            raise ValueError("every Contents needs one Key, Size, ETag and LastModified")
+        objects = list(
+            map(
+                S3Object,
+                keys,
+                map(int, sizes),
+                [etag.strip('"') for etag in etags],
+                map(datetime.fromisoformat, modified),
+            )
+        )
+        prefixes = fields["Prefix"](root)
+        if len(prefixes) != fields["CommonPrefixes"](root):
+            raise ValueError("every CommonPrefixes needs one Prefix")
     except (KeyError, ValueError, TypeError) as error:
         raise BadResponse(f"listing entry is malformed: {error!r}") from error
-    truncated = (root.findtext(f"{ns}IsTruncated") or "").strip().lower() == "true"
-    return ListPage(objects, prefixes, truncated, root.findtext(f"{ns}NextMarker") or None)
+    truncated = "".join(fields["IsTruncated"](root)).strip().lower() == "true"
+    return ListPage(objects, prefixes, truncated, "".join(fields["NextMarker"](root)) or None)
+
+
+@cache
+def _page_fields(ns: str) -> dict[str, etree.XPath]:
+    """Compiled XPaths of a page's fields, for pages in namespace `ns` (or none)."""
+    p = "s3:" if ns else ""
+    paths = {
+        "Contents": f"count({p}Contents)",  # a number: no Python proxy per element
+        "CommonPrefixes": f"count({p}CommonPrefixes)",
+        "Prefix": f"{p}CommonPrefixes/{p}Prefix/text()",
+        "IsTruncated": f"{p}IsTruncated/text()",
+        "NextMarker": f"{p}NextMarker/text()",
+        **{
+            name: f"{p}Contents/{p}{name}/text()"
+            for name in ("Key", "Size", "ETag", "LastModified")
+        },
+    }
+    namespaces = {"s3": ns} if ns else None
+    return {
+        name: etree.XPath(path, namespaces=namespaces, smart_strings=False)
+        for name, path in paths.items()
+    }
 
 
 def _not_s3_xml(body: bytes, error: object) -> BadResponse:
     kind = type(error).__name__ if isinstance(error, Exception) else ""
     return BadResponse(
         f"listing is not S3 XML ({kind}{': ' if kind else ''}{error}); body starts {body[:80]!r}"
-    )
-
-
-def _fields(item: etree._Element) -> dict[str, str]:
-    return {child.tag: child.text or "" for child in item}
-
-
-def _object(item: etree._Element, ns: str) -> S3Object:
-    fields = _fields(item)
-    return S3Object(
-        key=fields[f"{ns}Key"],
-        size=int(fields[f"{ns}Size"]),
-        etag=fields[f"{ns}ETag"].strip('"'),
-        last_modified=datetime.fromisoformat(fields[f"{ns}LastModified"]),
     )
 
 

@@ -8,6 +8,8 @@ process, then runs the real `dagster asset materialize` command over the full hi
 empty database (all five assets in one run), a daily 20-day lookback on the filled database,
 and the queries; prints a Markdown table and (unless --no-write) writes docs/benchmarks.md.
 Peak memory is the resident set of the pipeline's whole process tree, sampled every 50 ms.
+CPU is counted apart for the pipeline's process tree and for the simulator, which share the
+machine's cores: a benchmark whose simulator is the bottleneck measures the test double.
 The Dagster instance is the embedded one (`batching`) unless --instance-storage says otherwise;
 `python -m bfa_assets_tests.bench.storages` compares them.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,6 +37,7 @@ import duckdb
 import httpx
 
 from bfa_assets.release.files import SNAPSHOT
+from bfa_assets.settings import HTTP_CONCURRENCY as DEFAULT_HTTP_CONCURRENCY
 from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SnapshotFile
 from bfa_assets_tests.bench import commands as whole_commands
@@ -47,13 +51,24 @@ ASSETS = "futures_symbols,daily_availability,daily_volume,volume_rankings,releas
 QUERY_REPEATS = 200
 
 
+VISION_ASSETS = ("futures_symbols", "daily_availability", "daily_volume")
+
+
 @dataclass
 class RunMeasure:
     wall_s: float
     requests: int
     bytes_out: int
     peak_rss_mib: float
+    pipeline_cpu_s: float  # user + sys of the pipeline's process tree
+    simulator_cpu_s: float  # user + sys of the simulator process
+    max_in_flight: int  # the most requests the simulator had in flight at once
     steps: dict[str, float] = field(default_factory=dict)  # asset step -> seconds
+    backoffs: int = 0  # the Vision client's concurrency cuts, over all assets
+
+    def latency_floor_s(self, latency_ms: float) -> float:
+        """What the latency alone costs at the concurrency the run actually reached."""
+        return self.requests * latency_ms / 1000 / max(1, self.max_in_flight)
 
 
 @dataclass
@@ -93,9 +108,22 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def run_measured(command: list[str], env: dict[str, str], sim_url: str) -> RunMeasure:
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one running process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s() -> float:
+    """CPU of this process's reaped children and their reaped descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(command: list[str], env: dict[str, str], sim_url: str, sim_pid: int) -> RunMeasure:
     httpx.delete(f"{sim_url}/_sim/stats")
     peak = 0
+    sim_cpu, children_cpu = _process_cpu_s(sim_pid), _children_cpu_s()
     started = time.monotonic()
     process = subprocess.Popen(
         command, env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -112,32 +140,50 @@ def run_measured(command: list[str], env: dict[str, str], sim_url: str) -> RunMe
     sampler.start()
     output, _ = process.communicate()
     wall = time.monotonic() - started
+    pipeline_cpu = _children_cpu_s() - children_cpu  # the simulator is reaped only later
+    sim_cpu = _process_cpu_s(sim_pid) - sim_cpu
     done.set()
     sampler.join()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{output[-4000:]}")
     stats = httpx.get(f"{sim_url}/_sim/stats").json()
-    return RunMeasure(wall, stats.get("requests", 0), stats.get("bytes_out", 0), peak / 1024)
+    return RunMeasure(
+        wall,
+        stats.get("requests", 0),
+        stats.get("bytes_out", 0),
+        peak / 1024,
+        pipeline_cpu,
+        sim_cpu,
+        stats.get("max_in_flight", 0),
+    )
 
 
-def asset_step_seconds(env: dict[str, str]) -> dict[str, float]:
-    """How long each asset's step of the newest run took, from the instance's event log."""
+def from_event_log(env: dict[str, str], measure: RunMeasure) -> None:
+    """Each asset step's time in the newest run, and the Vision client's concurrency cuts in
+    it (`concurrency_backoffs` of each asset's newest materialization), from the instance."""
     previous = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]  # dagster.yaml reads it
     try:
         with dg.DagsterInstance.get() as instance:
             run = instance.get_runs(limit=1)[0]
             stats = instance.get_run_step_stats(run.run_id)
+            events = [
+                instance.get_latest_materialization_event(dg.AssetKey(a)) for a in VISION_ASSETS
+            ]
     finally:
         if previous is None:
             del os.environ["DAGSTER_HOME"]
         else:
             os.environ["DAGSTER_HOME"] = previous
     wanted = ASSETS.split(",")
-    return {s.step_key: s.end_time - s.start_time for s in stats if s.step_key in wanted}
+    measure.steps = {s.step_key: s.end_time - s.start_time for s in stats if s.step_key in wanted}
+    metadata = [e.asset_materialization.metadata for e in events if e and e.run_id == run.run_id]
+    measure.backoffs = sum(
+        int(m["concurrency_backoffs"].value) for m in metadata if "concurrency_backoffs" in m
+    )
 
 
-def materialize(env: dict[str, str], sim_url: str, start: date, end: date) -> RunMeasure:
+def materialize(env: dict[str, str], sim: tuple[str, int], start: date, end: date) -> RunMeasure:
     command = [
         str(BIN / "dagster"),
         "asset",
@@ -149,8 +195,8 @@ def materialize(env: dict[str, str], sim_url: str, start: date, end: date) -> Ru
         "--partition-range",
         f"{start}...{end}",
     ]
-    measure = run_measured(command, env, sim_url)
-    measure.steps = asset_step_seconds(env)
+    measure = run_measured(command, env, *sim)
+    from_event_log(env, measure)
     return measure
 
 
@@ -191,7 +237,7 @@ def workspace(symbols: int | None, latency_ms: float, storage: str = "batching")
         args += ["--symbols", str(symbols)]
     with (
         TemporaryDirectory(prefix="bfa-bench-") as tmp,
-        simulator_process(*args) as (url, _),
+        simulator_process(*args) as (url, process),
         storage_env(storage) as instance_env,
         patch.dict(os.environ, instance_env),  # asset_step_seconds opens the instance here
     ):
@@ -206,7 +252,7 @@ def workspace(symbols: int | None, latency_ms: float, storage: str = "batching")
             "BFA_DUCKDB_PATH": f"{tmp}/bfa.duckdb",
             "BFA_RELEASE_DIR": f"{tmp}/release",
         }
-        yield url, env, Path(tmp)
+        yield (url, process.pid), env, Path(tmp)
 
 
 def bench_size(
@@ -217,15 +263,15 @@ def bench_size(
     detailed: bool,
     storage: str = "batching",
 ) -> SizeResult:
-    with workspace(symbols, latency_ms, storage) as (url, env, tmp):
-        count = httpx.get(f"{url}/_sim/health").json()["symbols"]
+    with workspace(symbols, latency_ms, storage) as (sim, env, tmp):
+        count = httpx.get(f"{sim[0]}/_sim/health").json()["symbols"]
         print(f"… {count} symbols, {start}..{end}: full history", flush=True)
-        result = SizeResult(count, (end - start).days + 1, materialize(env, url, start, end))
+        result = SizeResult(count, (end - start).days + 1, materialize(env, sim, start, end))
         print(f"  {result.full}", flush=True)
         if not detailed:
             return result
         print("… daily lookback", flush=True)
-        result.lookback = materialize(env, url, end - timedelta(days=19), end)
+        result.lookback = materialize(env, sim, end - timedelta(days=19), end)
         print(f"  {result.lookback}", flush=True)
         release = tmp / "release"
         result.release_bytes = {
@@ -262,35 +308,34 @@ def machine() -> str:
 
 def report(results: list[SizeResult], args: argparse.Namespace) -> str:
     biggest = results[-1]
-    concurrency = int(os.environ.get("BFA_HTTP_CONCURRENCY", "64"))
+    ceiling = int(os.environ.get("BFA_HTTP_CONCURRENCY", DEFAULT_HTTP_CONCURRENCY))
 
-    def floor(run: RunMeasure) -> str:  # what the latency alone costs at this concurrency
-        return f"{run.requests * args.latency_ms / 1000 / concurrency:.1f} s"
+    def row(name: str, symbols: int, days: int, run: RunMeasure) -> str:
+        return (
+            f"| {name} | {symbols} | {days} | {run.wall_s:.1f} s | {run.pipeline_cpu_s:.1f} s | "
+            f"{run.simulator_cpu_s:.1f} s | {run.requests} | {run.max_in_flight} | "
+            f"{run.backoffs} | {run.latency_floor_s(args.latency_ms):.1f} s | "
+            f"{run.bytes_out / 2**20:.1f} | {run.peak_rss_mib:.0f} |"
+        )
 
     lines = [
         f"Machine: {machine()}",
         f"Command: `{' '.join(['python -m bfa_assets_tests.bench', *sys.argv[1:]])}` "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {args.latency_ms:g} ms "
-        f"per request, HTTP concurrency {concurrency}. Latency floor = requests × latency ÷ "
-        "concurrency.",
+        f"per request, HTTP concurrency ceiling {ceiling}. CPU = user + sys seconds (pipeline: "
+        "the `dagster` process tree; simulator: its process; both share the cores). In flight "
+        "= the most requests the simulator had at once; backoffs = the client's concurrency "
+        "cuts. Latency floor = requests × latency ÷ in flight.",
         "",
-        "| run | symbols | days | wall | latency floor | requests | MiB received | "
-        "peak RSS (MiB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| run | symbols | days | wall | pipeline CPU | simulator CPU | requests | in flight | "
+        "backoffs | latency floor | MiB received | peak RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        lines.append(
-            f"| full history, empty database | {r.symbols} | {r.days} | "
-            f"{r.full.wall_s:.1f} s | {floor(r.full)} | {r.full.requests} | "
-            f"{r.full.bytes_out / 2**20:.1f} | "
-            f"{r.full.peak_rss_mib:.0f} |"
-        )
+        lines.append(row("full history, empty database", r.symbols, r.days, r.full))
     if biggest.lookback:
-        lb = biggest.lookback
         lines.append(
-            f"| daily lookback (20 days), filled database | {biggest.symbols} | 20 | "
-            f"{lb.wall_s:.1f} s | {floor(lb)} | {lb.requests} | {lb.bytes_out / 2**20:.1f} | "
-            f"{lb.peak_rss_mib:.0f} |"
+            row("daily lookback (20 days), filled database", biggest.symbols, 20, biggest.lookback)
         )
     runs = [(f"full, {r.symbols} symbols", r.full) for r in results]
     if biggest.lookback:

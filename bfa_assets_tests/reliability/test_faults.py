@@ -59,3 +59,22 @@ def test_a_larger_history_is_exact_under_faults(tmp_path):
     assert_frame_equal(volume(db), expected_volume(universe, start, end))
     assert meta["daily_volume"]["files_failed"] == 0
     assert meta["daily_volume"]["rows_written"] > 10_000
+
+
+def test_a_storm_of_slowdown_makes_the_client_back_off_and_loses_nothing(tmp_path):
+    universe = build("tiny")
+    with SimServer(universe, FaultPlan.parse("503=0.3", latency_ms=10, seed=6)) as sim:
+        resources = pipeline_resources(
+            sim, tmp_path / "bfa.duckdb", retry_attempts=20, concurrency=32
+        )
+        meta = run_history(resources, TINY_START, TINY_END)
+        in_flight = sim.app.stats["max_in_flight"]
+    db = tmp_path / "bfa.duckdb"
+    assert_frame_equal(availability(db), expected_availability(universe, TINY_START, TINY_END))
+    assert_frame_equal(volume(db), expected_volume(universe, TINY_START, TINY_END))
+    assert in_flight <= 32
+    for asset in ("daily_availability", "daily_volume"):
+        assert meta[asset]["concurrency_ceiling"] == 32
+        assert meta[asset]["concurrency_backoffs"] > 0
+        assert meta[asset]["concurrency_lowest"] < 32
+        assert meta[asset]["concurrency_reached"] <= 32

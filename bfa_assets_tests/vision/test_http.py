@@ -24,6 +24,7 @@ def fetch(url: str, path: str, *, retry: RetryPolicy = FAST, params=None, concur
 def test_a_404_means_absent_and_is_not_retried(sim):
     body, stats = fetch(sim.vision_url, KEY.replace("09-01", "08-02"))  # a gap day
     assert body is None and stats.requests == 1 and stats.retries == 0
+    assert stats.as_metadata()["answers_404"] == 1  # reported: "not there" is a fact of the run
 
 
 @pytest.mark.parametrize("kind", ["503", "500", "reset", "truncate"])
@@ -69,6 +70,49 @@ def test_no_more_requests_in_flight_than_the_concurrency_allows():
 
         asyncio.run(go())
         assert sim.app.stats["max_in_flight"] == 5
+
+
+def get_all(url: str, paths: list[str], concurrency: int, retry: RetryPolicy = FAST):
+    """Every path fetched at once through one client; the bodies and the client's stats."""
+
+    async def go():
+        async with HttpClient(url, concurrency=concurrency, retry=retry) as http:
+            bodies = await asyncio.gather(*(http.get(p, lambda r: r.content) for p in paths))
+            return bodies, http.stats
+
+    return asyncio.run(go())
+
+
+DAYS = [f"{KEY[:-9]}{month:02d}-{day:02d}.zip" for month in (7, 8, 9) for day in range(1, 29)]
+
+
+def test_without_faults_the_client_uses_its_whole_ceiling_and_never_more():
+    with SimServer(build("tiny"), FaultPlan.parse("", latency_ms=30)) as sim:
+        _, stats = get_all(sim.vision_url, DAYS, concurrency=16)
+        assert sim.app.stats["max_in_flight"] == 16
+    assert stats.requests == len(DAYS) and stats.retries == 0
+    concurrency = {k: v for k, v in stats.as_metadata().items() if k.startswith("concurrency_")}
+    assert concurrency == {
+        "concurrency_ceiling": 16,
+        "concurrency_reached": 16,
+        "concurrency_lowest": 16,
+        "concurrency_final": 16,
+        "concurrency_backoffs": 0,
+    }
+
+
+def test_a_storm_of_slowdown_cuts_the_concurrency_and_every_body_still_arrives():
+    with SimServer(build("tiny"), FaultPlan.parse("", latency_ms=30)) as sim:
+        clean, _ = get_all(sim.vision_url, DAYS, concurrency=16)
+        sim.set_faults(FaultPlan.parse("503=0.5", latency_ms=30, seed=4))
+        sim.app.stats.clear()
+        bodies, stats = get_all(sim.vision_url, DAYS, 16, RetryPolicy(20, 60, 0.01, 0.05))
+        assert sim.app.stats["max_in_flight"] <= 16
+        assert sim.app.faults.injected["503"] > 20
+    assert bodies == clean
+    meta = stats.as_metadata()
+    assert meta["concurrency_backoffs"] > 0 and meta["concurrency_lowest"] < 16
+    assert meta["concurrency_reached"] <= 16
 
 
 def test_urls_percent_encode_utf8_segments_but_keep_slashes():

@@ -307,7 +307,7 @@ class SimApp:
                 rows = self.universe.availability_truth(start, end)
             else:
                 rows = [
-                    {**r, "bar": r["bar"].__dict__} for r in self.universe.volume_truth(start, end)
+                    {**r, "bar": r["bar"]._asdict()} for r in self.universe.volume_truth(start, end)
                 ]
             lines = (json.dumps(r, default=str, ensure_ascii=False) for r in rows)
             return Response(200, "\n".join(lines).encode(), content_type="application/x-ndjson")

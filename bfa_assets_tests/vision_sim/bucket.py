@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 
-from bfa_assets_tests.vision_sim.universe import BUCKET, Universe
+from bfa_assets_tests.vision_sim.universe import BUCKET, SimObject, Universe
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MAX_KEYS = 1000
@@ -43,21 +43,27 @@ def escape(text: str) -> str:
     )
 
 
-def iter_entries(
-    universe: Universe, prefix: str, delimiter: str, after: str
-) -> Iterator[tuple[bool, str]]:
-    """(is_common_prefix, value) for every entry after `after`, in listing order.
+Entry = tuple[bool, str, Callable[[], SimObject | None] | None]
+
+
+def iter_entries(universe: Universe, prefix: str, delimiter: str, after: str) -> Iterator[Entry]:
+    """(is_common_prefix, value, the object's builder if its folder has one) for every entry
+    after `after`, in listing order.
 
     An entry (key or common prefix) is returned only when it sorts after the marker, which is
-    how S3 continues a page that ended on a common prefix without repeating it.
+    how S3 continues a page that ended on a common prefix without repeating it. The walk
+    starts at the deepest folder the prefix names: every key with the prefix lies below it, and
+    each folder level above would pass every entry up through another generator.
     """
     last_group: list[str] = [""]
-    yield from _walk(universe, "", prefix, delimiter, after, last_group)
+    yield from _walk(
+        universe, prefix[: prefix.rfind("/") + 1], prefix, delimiter, after, last_group
+    )
 
 
 def _walk(
     universe: Universe, path: str, prefix: str, delimiter: str, after: str, last_group: list[str]
-) -> Iterator[tuple[bool, str]]:
+) -> Iterator[Entry]:
     folder = universe.folder(path)
     if folder is None:
         return
@@ -66,7 +72,7 @@ def _walk(
         below = after[len(path) :] or None
     elif after > path:
         return  # every key under `path` sorts before the marker
-    for name in folder.names_after(below):
+    for name, build in folder.entries_after(below):
         full = path + name
         is_folder = name.endswith("/")
         if not full.startswith(prefix):
@@ -81,11 +87,11 @@ def _walk(
             if group != last_group[0]:
                 last_group[0] = group
                 if group > after:
-                    yield True, group
+                    yield True, group, None
         elif is_folder:
             yield from _walk(universe, full, prefix, delimiter, after, last_group)
         elif full > after:
-            yield False, full
+            yield False, full, build
 
 
 @dataclass(frozen=True)
@@ -161,8 +167,8 @@ def list_objects(universe: Universe, req: ListRequest) -> bytes:
     entries = iter_entries(universe, req.prefix, req.delimiter, req.after)
     page = list(islice(entries, req.max_keys))
     truncated = req.max_keys > 0 and next(entries, None) is not None
-    keys = [value for is_prefix, value in page if not is_prefix]
-    prefixes = [value for is_prefix, value in page if is_prefix]
+    objects = [(value, build) for is_prefix, value, build in page if not is_prefix]
+    prefixes = [value for is_prefix, value, _ in page if is_prefix]
     head = [f"<Name>{BUCKET}</Name>", f"<Prefix>{escape(req.prefix)}</Prefix>"]
     if req.v2:
         if req.continuation_token is not None:
@@ -180,7 +186,7 @@ def list_objects(universe: Universe, req: ListRequest) -> bytes:
     head.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
     if truncated and req.v2:
         head.append(f"<NextContinuationToken>{_encode_token(page[-1][1])}</NextContinuationToken>")
-    body = head + [_contents(universe, key) for key in keys]
+    body = head + [_contents(universe, key, build) for key, build in objects]
     body += [f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>" for p in prefixes]
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}">'
@@ -189,8 +195,8 @@ def list_objects(universe: Universe, req: ListRequest) -> bytes:
     ).encode()
 
 
-def _contents(universe: Universe, key: str) -> str:
-    obj = universe.object_at(key)
+def _contents(universe: Universe, key: str, build: Callable[[], SimObject | None] | None) -> str:
+    obj = build() if build is not None else universe.object_at(key)
     assert obj is not None, key  # the tree only lists objects that exist
     return (
         f"<Contents><Key>{escape(key)}</Key><LastModified>{iso_ms(obj.last_modified)}</LastModified>"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import struct
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 KLINE_HEADER = (
     "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
@@ -33,7 +34,10 @@ def unit_hash(*parts: object) -> float:
 def unit_hashes(*parts: object, count: int) -> list[float]:
     """`count` (at most 8) independent deterministic numbers in [0, 1) from one digest."""
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8 * count).digest()
-    return [int.from_bytes(digest[i : i + 8], "big") / 2**64 for i in range(0, 8 * count, 8)]
+    return [n / 2**64 for n in _WORDS[count].unpack(digest)]
+
+
+_WORDS = {count: struct.Struct(f">{count}Q") for count in range(1, 9)}  # big-endian 64-bit words
 
 
 @cache
@@ -48,8 +52,7 @@ def epoch_ms(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * DAY_MS
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):  # a tuple: a full history builds ~1.3 M, 4x faster than a frozen dataclass
     """One kline as the CSV writes it: every number is the exact decimal string."""
 
     open_time: int
@@ -126,15 +129,17 @@ def daily_bar(
 
 def day_prices(symbol: str, day: date, base_price: float) -> tuple[str, str]:
     """Open and close of a day as decimal strings (the close is the next day's open)."""
-    decimals = price_decimals(base_price)
-    phase = _phase(symbol)
-    o = _price_level(base_price, day, phase)
-    c = _price_level(base_price, date.fromordinal(day.toordinal() + 1), phase)
-    return f"{o:.{decimals}f}", f"{c:.{decimals}f}"
+    ordinal = day.toordinal()
+    return _price_text(symbol, ordinal, base_price), _price_text(symbol, ordinal + 1, base_price)
 
 
-@dataclass(frozen=True)
-class MinuteDay:
+@lru_cache(maxsize=8192)  # a day's open is the previous day's close
+def _price_text(symbol: str, ordinal: int, base_price: float) -> str:
+    level = _price_level(base_price, date.fromordinal(ordinal), _phase(symbol))
+    return f"{level:.{price_decimals(base_price)}f}"
+
+
+class MinuteDay(NamedTuple):  # a tuple: a history lists ~1.3 M 1m files
     """A day of 1m klines: the first half trades at the open, the second at the close.
 
     Rows have two shapes only, so a file's length is known without building it and listings
@@ -156,8 +161,10 @@ class MinuteDay:
         )
 
     def csv_length(self) -> int:
-        # per row: 13-digit open time, ",", template with a 13-digit close time, "\n"
-        return sum(720 * (13 + 1 + len(t) - len("{c}") + 13 + 1) for t in self._templates())
+        # per row: 13-digit open time, ",", four prices and ",", the tail (`_templates`, with a
+        # 13-digit close time), "\n"; counted without building the templates
+        tail = len(self.volume) + len(self.quote_volume) + len(str(self.trades)) + 9 + 13
+        return 720 * (2 * (13 + 1 + 4 + tail + 1) + 4 * (len(self.open) + len(self.close)))
 
     def csv(self) -> bytes:
         first, second = self._templates()
@@ -174,14 +181,13 @@ def minute_day(
     symbol: str, day: date, *, base_price: float, liquidity: float, version: int
 ) -> MinuteDay:
     o, c = day_prices(symbol, day, base_price)
-    return MinuteDay(
-        epoch_ms(day),
-        o,
-        c,
-        f"{liquidity / base_price / 1440:.3f}",
-        f"{liquidity / 1440:.4f}",
-        version,
-    )
+    return MinuteDay(epoch_ms(day), o, c, *_minute_volumes(base_price, liquidity), version)
+
+
+@cache
+def _minute_volumes(base_price: float, liquidity: float) -> tuple[str, str]:
+    """Base and quote volume per minute: a symbol's constants."""
+    return f"{liquidity / base_price / 1440:.3f}", f"{liquidity / 1440:.4f}"
 
 
 def daily_csv(bars: Sequence[Bar], header: bool) -> bytes:

@@ -18,11 +18,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
+from typing import NamedTuple, TypeVar
 
 from bfa_assets_tests.vision_sim import content
 from bfa_assets_tests.vision_sim.content import Bar
 
+T = TypeVar("T")
 BUCKET = "data.binance.vision"
 DAILY_ROOT = "data/futures/um/daily/klines/"
 MONTHLY_ROOT = "data/futures/um/monthly/klines/"
@@ -85,16 +87,15 @@ class SymbolLife:
         return self.first_day <= day and (self.last_day is None or day <= self.last_day)
 
 
-@dataclass(frozen=True)
-class SimObject:
+class SimObject(NamedTuple):  # a tuple: a history lists ~2.6 M objects, each built for it
     key: str
     size: int
     etag: str  # quoted, as S3 writes it
     last_modified: datetime
-    _body: object  # a zero-argument callable; kept lazy because most objects are only listed
+    build: Callable[[], bytes]  # the bytes, built lazily because most objects are only listed
 
     def body(self) -> bytes:
-        return self._body()  # type: ignore[operator]
+        return self.build()
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,12 @@ class DailyFolder:
     symbol: str
     interval: str
 
-    def names_after(self, after: str | None) -> Iterator[str]:
+    def entries_after(
+        self, after: str | None
+    ) -> Iterator[tuple[str, Callable[[], SimObject | None]]]:
+        """(name, its object's builder) in key order: the folder knows each key's day, so a
+        listing builds the objects it shows without parsing their keys, and a day's zip and
+        CHECKSUM together (a history lists ~2.6 M)."""
         days = self.universe.published_days(self.symbol, self.interval)
         prefix = f"{self.symbol}-{self.interval}-"
         start = 0
@@ -114,12 +120,28 @@ class DailyFolder:
                 days, after, key=lambda o: f"{prefix}{date.fromordinal(o).isoformat()}.zip.CHECKSUM"
             )
         life = self.universe.life(self.symbol)
+        folder = f"{DAILY_ROOT}{self.symbol}/{self.interval}/"
         for ordinal in days[start:]:
             day = date.fromordinal(ordinal)
             name = f"{prefix}{day.isoformat()}.zip"
-            yield name
+            pair = _once(
+                partial(self.universe.daily_pair, folder + name, self.symbol, self.interval, day)
+            )
+            yield name, lambda pair=pair: pair()[0]
             if not (self.interval == "1d" and day in life.no_checksum_1d):
-                yield name + ".CHECKSUM"
+                yield name + ".CHECKSUM", lambda pair=pair: pair()[1]
+
+
+def _once(build: Callable[[], T]) -> Callable[[], T]:
+    """`build`, called at most once (functools.cache would copy its metadata on every wrap)."""
+    made: list[T] = []
+
+    def get() -> T:
+        if not made:
+            made.append(build())
+        return made[0]
+
+    return get
 
 
 @dataclass(frozen=True)
@@ -132,6 +154,10 @@ class StaticFolder:
             cut = after.find("/")
             start = bisect_left(self.names, after if cut < 0 else after[: cut + 1])
         return iter(self.names[start:])
+
+    def entries_after(self, after: str | None) -> Iterator[tuple[str, None]]:
+        """(name, None): objects here are looked up by key."""
+        return ((name, None) for name in self.names_after(after))
 
 
 Folder = DailyFolder | StaticFolder
@@ -378,47 +404,74 @@ class Universe:
             if not match or match["sym"] != symbol or match["iv"] != interval:
                 return None
             day = date.fromisoformat(match["day"])
-            return self._daily_object(key, symbol, interval, day, bool(match["ck"]))
+            return self.daily_object(key, symbol, interval, day, bool(match["ck"]))
         match = _MONTHLY_NAME.match(name)
         if not match or match["sym"] != symbol or match["iv"] != interval:
             return None
         if not self._is_monthly_name(symbol, interval, name):
             return None
         year, month = int(match["y"]), int(match["m"])
-        return self._monthly_object(key, symbol, interval, year, month, bool(match["ck"]))
+        return self._cached(  # listed, then fetched: one object (and digest) per key and clock
+            ("monthly", key),
+            lambda: self._monthly_object(key, symbol, interval, year, month, bool(match["ck"])),
+        )
 
-    def _daily_object(
+    def daily_object(
         self, key: str, symbol: str, interval: str, day: date, checksum: bool
     ) -> SimObject | None:
+        """The daily file (or its CHECKSUM) of `symbol` on `day` under `key`, or None."""
         if interval not in INTERVALS or not self.is_published(symbol, interval, day):
             return None
+        return self.daily_pair(key.removesuffix(".CHECKSUM"), symbol, interval, day)[checksum]
+
+    def daily_pair(
+        self, zip_key: str, symbol: str, interval: str, day: date
+    ) -> tuple[SimObject, SimObject | None]:
+        """A published day's zip and its CHECKSUM (None when published without one), made
+        together: they share the day's version, time and (1m) size."""
         life = self._lives[symbol]
-        if checksum and interval == "1d" and day in life.no_checksum_1d:
-            return None
         version = self.version(life, day)
         modified = self.daily_last_modified(life, day)
-        basename = key.rsplit("/", 1)[1].removesuffix(".CHECKSUM")
         header = day >= HEADER_SINCE_DAILY or day in life.header_islands
-        zip_key = key.removesuffix(".CHECKSUM")
+        newline = day >= CHECKSUM_NEWLINE_SINCE
         if interval == "1m":
-            return self._minute_object(
-                key,
-                zip_key,
-                lambda: [self.minute_day(symbol, day)],
-                header,
-                checksum,
-                modified,
-                version,
-                day >= CHECKSUM_NEWLINE_SINCE,
+
+            def minutes() -> list[content.MinuteDay]:
+                return [self.minute_day(symbol, day)]
+
+            return (
+                self._minute_object(
+                    zip_key, zip_key, minutes, header, False, modified, version, newline
+                ),
+                self._minute_object(
+                    f"{zip_key}.CHECKSUM",
+                    zip_key,
+                    minutes,
+                    header,
+                    True,
+                    modified,
+                    version,
+                    newline,
+                ),
             )
-        zip_bytes = _daily_zip(self.seed, life, day, version, header, self._tie_quote(life, day))
-        if checksum:
+
+        def build() -> tuple[SimObject, SimObject | None]:
+            zip_bytes = _daily_zip(
+                self.seed, life, day, version, header, self._tie_quote(life, day)
+            )
+            if day in life.no_checksum_1d:
+                return _materialized(zip_key, zip_bytes, modified), None
             digest = hashlib.sha256(zip_bytes).hexdigest()
             if day in life.bad_checksum_1d:
                 digest = hashlib.sha256(zip_bytes + b"stale").hexdigest()
-            data = content.checksum_text(digest, basename, day >= CHECKSUM_NEWLINE_SINCE)
-            return _materialized(key, data, modified)
-        return _materialized(key, zip_bytes, modified)
+            text = content.checksum_text(digest, zip_key.rsplit("/", 1)[1], newline)
+            return (
+                _materialized(zip_key, zip_bytes, modified),
+                _materialized(f"{zip_key}.CHECKSUM", text, modified),
+            )
+
+        # listed, then fetched: built (bars, zip, digests) once per published version
+        return self._cached(("daily 1d", zip_key, version), build)
 
     def _monthly_object(
         self, key: str, symbol: str, interval: str, year: int, month: int, checksum: bool
@@ -448,11 +501,11 @@ class Universe:
             member = zip_key.rsplit("/", 1)[1].removesuffix(".zip") + ".csv"
             return content.zip_one(member, content.daily_csv(bars, header), compress=True)
 
-        # listed and fetched as zip and CHECKSUM: build once per published version
+        # listed and fetched as zip and CHECKSUM: built once per published version
         zip_bytes = self._cached(("monthly 1d", zip_key, modified), build)
         if checksum:
-            basename = zip_key.rsplit("/", 1)[1]
-            return _materialized(key, content.checksum_text(zip_bytes, basename, newline), modified)
+            text = content.checksum_text(zip_bytes, zip_key.rsplit("/", 1)[1], newline)
+            return _materialized(key, text, modified)
         return _materialized(key, zip_bytes, modified)
 
     def _minute_object(
