@@ -57,15 +57,25 @@ def create(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
 
 def refresh(conn: duckdb.DuckDBPyConnection, target: Path, since: date | None) -> None:
     """Bring the copy of a previous release at `target` up to date: every dated table from
-    `since` on (nothing dated when None), the small tables whole."""
+    `since` on (nothing dated when None), the small tables whole.
+
+    Everything to replace is removed first and checkpointed, so that the new rows reuse the
+    blocks the old ones held: DuckDB does not zero a freed block, and stale blocks left in the
+    file would be compressed and downloaded with it.
+    """
+    dated = {"since": since}
     with _attached(conn, target) as source:
         for table in STORED:
             if not table.dated:
-                conn.execute(f"CREATE OR REPLACE TABLE {table.name} AS {table.query(source)}")
+                conn.execute(f"DROP TABLE {table.name}")
             elif since is not None:
-                params = {"since": since}
-                conn.execute(f"DELETE FROM {table.name} WHERE date >= $since", params)  # noqa: S608
-                conn.execute(f"INSERT INTO {table.name} {table.query(source)}", params)
+                conn.execute(f"DELETE FROM {table.name} WHERE date >= $since", dated)  # noqa: S608
+        conn.execute("CHECKPOINT release_copy")
+        for table in STORED:
+            if not table.dated:
+                conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}")
+            elif since is not None:
+                conn.execute(f"INSERT INTO {table.name} {table.query(source)}", dated)
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, source: str, table: str) -> list[str]:
