@@ -11,7 +11,6 @@ whole otherwise (release/incremental.py); the other files are written whole from
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,9 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
-from isal import isal_zlib
 
 from bfa_assets.days import HISTORY_START, describe
 from bfa_assets.markdown import table
@@ -43,20 +42,23 @@ from bfa_assets.release.files import (
     STATS,
     SUMS,
 )
-from bfa_assets.release.incremental import write_database
+from bfa_assets.release.incremental import INCREMENTAL, listed_digest, write_database
+from bfa_assets.release.packing import Packed, Previous, gzip_file, sha256_file
 from bfa_assets.release.picture import write_pictures
 from bfa_assets.store.coverage import Coverage, coverage, describe_ranges
 from bfa_assets.store.snapshot_file import write_snapshot_file
 
+T = TypeVar("T")
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
-# The original tool's 13 Parquet columns, in its order.
+# The original tool's 13 Parquet columns, in its order; read from the release database, whose
+# rankings are stored sorted by date, rank and symbol (a scan keeps that order).
 PARQUET_QUERY = """
 SELECT date, symbol, rank, quote_volume_usdt, trade_count, rank_change_1d, rank_change_7d,
        rank_change_14d, rank_change_30d, percentile, market_share_pct, days_available,
        generation_timestamp
-FROM volume_rankings ORDER BY date, rank, symbol
+FROM volume_rankings
 """
 
 
@@ -82,10 +84,10 @@ class _Clock:
         finally:
             self.timings[name] = round(time.perf_counter() - started, 3)
 
-    def timed(self, name: str, work: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
+    def timed(self, name: str, work: Callable[[], T]) -> Callable[[], T]:
+        def run() -> T:
             with self.step(name):
-                work()
+                return work()
 
         return run
 
@@ -140,16 +142,22 @@ def build_release(
         previous = release_dir.resolve() if release_dir.exists() else None
         with clock.step("database"):
             built = write_database(conn, stage / DATABASE, previous, full)
-        _write_derived_files(conn, stage, covered, clock)
+        reuse = _previous_gzip(previous) if built.kind == INCREMENTAL else None
+        packed = _write_derived_files(conn, stage, covered, reuse, clock)
         with clock.step("stats, notes and sums"):
             stats = release_stats(conn, generated_at, covered)
-            stats["build"] = built.as_dict()
+            stats["build"] = built.as_dict() | {
+                "gzip_members": packed.members,
+                "gzip_members_reused": packed.reused,
+            }
             stats["checks"] = {
                 c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
             }
             (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
             (stage / NOTES).write_text(release_notes(stats, checks))
-            digests = _write_sums(stage)
+            digests = _write_sums(
+                stage, {DATABASE: packed.source_sha256, DATABASE_GZ: packed.sha256}
+            )
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -160,13 +168,24 @@ def build_release(
     return Release(complete, stats, files, clock.timings)
 
 
+def _previous_gzip(previous: Path) -> Previous:
+    digest = listed_digest(previous / SUMS, DATABASE_GZ) or "not listed"
+    return Previous(previous / DATABASE, previous / DATABASE_GZ, digest)
+
+
 def _write_derived_files(
-    conn: duckdb.DuckDBPyConnection, stage: Path, covered: Coverage, clock: _Clock
-) -> None:
-    """The gzip, the snapshot file, the Parquet file and the pictures, each written whole.
+    conn: duckdb.DuckDBPyConnection,
+    stage: Path,
+    covered: Coverage,
+    previous: Previous | None,
+    clock: _Clock,
+) -> Packed:
+    """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
+    file, the Parquet file and the pictures.
 
     The gzip (ISA-L) and the pictures run in threads while DuckDB and Arrow write the other
-    files: all but matplotlib drop the GIL.
+    files: all but matplotlib drop the GIL. The Parquet file is the release's rankings, which
+    are stored in its order: written without sorting.
     """
     pictures = [stage / PICTURE_PNG, stage / PICTURE_SVG]
     with (
@@ -174,7 +193,7 @@ def _write_derived_files(
         ThreadPoolExecutor(max_workers=2) as background,
     ):
         gzipped = background.submit(
-            clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ))
+            clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))
         )
         drawn = background.submit(
             clock.timed("pictures", lambda: write_pictures(copy.cursor(), covered, pictures))
@@ -182,35 +201,20 @@ def _write_derived_files(
         with clock.step("snapshot file"):
             write_snapshot_file(copy, stage / SNAPSHOT)
         with clock.step("parquet"):
-            conn.execute(
+            copy.execute(
                 f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
                 {"path": str(stage / PARQUET)},
             )
-        gzipped.result()
         drawn.result()
+        return gzipped.result()
 
 
-def gzip_file(source: Path, target: Path) -> None:
-    """Standard gzip from ISA-L's deflate at its default level 2: the full ~250 MB database in
-    about a second on one core, where zlib's fastest level took ~6 s for 3 % fewer bytes."""
-    packer = isal_zlib.compressobj(2, isal_zlib.DEFLATED, 31)  # wbits 31: gzip header, mtime 0
-    with source.open("rb") as raw, target.open("wb") as out:
-        for block in iter(lambda: raw.read(1 << 20), b""):
-            out.write(packer.compress(block))
-        out.write(packer.flush())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_sums(folder: Path) -> dict[str, str]:
-    """Write SHA256SUMS; returns every file's digest (SHA256SUMS's own included)."""
-    digests = {name: sha256_file(folder / name) for name in FILES if name != SUMS}
+def _write_sums(folder: Path, known: dict[str, str]) -> dict[str, str]:
+    """Write SHA256SUMS (hashing the files whose digest is not `known`); returns every file's
+    digest (SHA256SUMS's own included)."""
+    digests = {
+        name: known.get(name) or sha256_file(folder / name) for name in FILES if name != SUMS
+    }
     (folder / SUMS).write_text("".join(f"{d}  {name}\n" for name, d in digests.items()))
     return digests | {SUMS: sha256_file(folder / SUMS)}
 

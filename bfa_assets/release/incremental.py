@@ -109,7 +109,7 @@ def _start(conn: duckdb.DuckDBPyConnection, folder: Path | None, version: int) -
         return "the previous release was made from another working database"
     if any(change.first_date is None for change in logged):
         return "the working database does not know everything written since the previous release"
-    digest = _listed_digest(folder / SUMS, DATABASE)
+    digest = listed_digest(folder / SUMS, DATABASE)
     if digest is None:
         return "the previous release's SHA256SUMS does not list its database"
     since = min((change.first_date for change in logged), default=None)
@@ -150,7 +150,8 @@ def copy_verified(source: Path, target: Path) -> str:
     return digest.hexdigest()
 
 
-def _listed_digest(sums: Path, name: str) -> str | None:
+def listed_digest(sums: Path, name: str) -> str | None:
+    """The SHA-256 that the SHA256SUMS file `sums` lists for `name`, if any."""
     try:
         lines = sums.read_text().splitlines()
     except OSError:
