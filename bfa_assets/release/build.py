@@ -183,20 +183,17 @@ def _write_derived_files(
     """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
     file, the Parquet file and the pictures.
 
-    The gzip (ISA-L) and the pictures run in threads while DuckDB and Arrow write the other
-    files: all but matplotlib drop the GIL. The Parquet file is the release's rankings, which
-    are stored in its order: written without sorting.
+    The gzip (ISA-L) runs in a thread while DuckDB and Arrow write the snapshot and Parquet
+    files (all three drop the GIL); the pictures come after, since matplotlib holds the GIL
+    and starved the gzip thread, which takes it for every chunk, when drawn beside it. The
+    Parquet file is the release's rankings, stored in its order: written without sorting.
     """
-    pictures = [stage / PICTURE_PNG, stage / PICTURE_SVG]
     with (
         duckdb.connect(str(stage / DATABASE), read_only=True) as copy,
-        ThreadPoolExecutor(max_workers=2) as background,
+        ThreadPoolExecutor(max_workers=1) as background,
     ):
         gzipped = background.submit(
             clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))
-        )
-        drawn = background.submit(
-            clock.timed("pictures", lambda: write_pictures(copy.cursor(), covered, pictures))
         )
         with clock.step("snapshot file"):
             write_snapshot_file(copy, stage / SNAPSHOT)
@@ -205,8 +202,10 @@ def _write_derived_files(
                 f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
                 {"path": str(stage / PARQUET)},
             )
-        drawn.result()
-        return gzipped.result()
+        packed = gzipped.result()
+        with clock.step("pictures"):
+            write_pictures(copy, covered, [stage / PICTURE_PNG, stage / PICTURE_SVG])
+    return packed
 
 
 def _write_sums(folder: Path, known: dict[str, str]) -> dict[str, str]:

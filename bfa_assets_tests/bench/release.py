@@ -117,7 +117,7 @@ def bench_history(source: Path, years: int | None, folder: Path) -> HistoryResul
         incremental = timed_release(conn, release, full=False)
         incremental_gz = (release / DATABASE_GZ).stat().st_size
         full = timed_release(conn, release, full=True)
-    label = f"{years} years" if years else "whole history"
+    label = f"{years} year{'s' * (years > 1)}" if years else "whole history"
     days = (newest - first_day).days + 1
     return HistoryResult(label, days, rows, *sizes, first, incremental, full, incremental_gz)
 
@@ -159,7 +159,7 @@ def run(
     results = []
     with TemporaryDirectory(prefix="bfa-bench-release-", dir=out) as tmp:
         for n in [*years, None]:
-            log(f"… release step, {f'{n} years' if n else 'whole history'}")
+            log(f"… release step, {n or 'all'} years of history")
             folder = Path(tmp) / (f"{n}y" if n else "all")
             folder.mkdir()
             results.append(bench_history(source, n, folder))
