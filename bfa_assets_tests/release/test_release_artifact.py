@@ -206,6 +206,11 @@ def test_the_release_is_published_to_github_when_configured(sim, tmp_path):
         assert sorted(a.name for a in release.assets) == sorted(FILES)
         for asset in release.assets:
             assert asset.data == (tmp_path / "release" / asset.name).read_bytes()
+        types = {a.name: a.content_type for a in release.assets}
+        assert (types["symbols-per-day.png"], types["symbols-per-day.svg"]) == (
+            "image/png",
+            "image/svg+xml",
+        )
     meta = metadata(result, "release_artifact")
     assert meta["github_release"].startswith("https://github.example/")
     assert token not in json.dumps({k: str(v) for k, v in meta.items()})
