@@ -6,7 +6,8 @@ always sees a whole release, never half of one. The previous release is kept for
 still have its files open; older ones are removed.
 
 The database is brought up to date from the previous release when that is safe, and built
-whole otherwise (release/incremental.py); the other files are written whole from it.
+whole otherwise (release/incremental.py); the other files are written from it, the gzip
+copying the previous release's members where the database did not change (release/packing.py).
 """
 
 from __future__ import annotations
