@@ -184,6 +184,7 @@ def test_release_integrity_catches_a_tampered_release(sim, tmp_path):
         "- stats.json: SHA-256 does not match SHA256SUMS",
         "- availability.duckdb.gz: does not decompress to availability.duckdb",
         "- probe_log: 3 rows released, 2 in the working db",
+        f"- available_by_date: {rows} rows released, {rows - 1} in the working db",
         f"- available-by-date.arrow: {rows} rows, {rows - 1} available rows in the working db",
     ]
 

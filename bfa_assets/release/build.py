@@ -4,86 +4,62 @@ A release is written into a fresh folder beside the previous ones; only when eve
 complete does the release path (a symlink) switch to it with one atomic rename, so a reader
 always sees a whole release, never half of one. The previous release is kept for readers that
 still have its files open; older ones are removed.
+
+The database is brought up to date from the previous release when that is safe, and built
+whole otherwise (release/incremental.py); the other files are written from it, the gzip
+copying the previous release's members where the database did not change (release/packing.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
-from isal import isal_zlib
 
 from bfa_assets.days import HISTORY_START
 from bfa_assets.markdown import table
 from bfa_assets.quality import ERROR, Finding
+from bfa_assets.release.database import table_counts
 from bfa_assets.release.files import (
     DATABASE,
     DATABASE_GZ,
     FILES,
     NOTES,
     PARQUET,
+    PICTURE_PNG,
+    PICTURE_SVG,
     SNAPSHOT,
     STATS,
     SUMS,
 )
+from bfa_assets.release.incremental import INCREMENTAL, listed_digest, write_database
+from bfa_assets.release.packing import Packed, Previous, gzip_file, sha256_file
+from bfa_assets.release.picture import write_pictures
 from bfa_assets.store.coverage import Coverage, refill_hint, span
 from bfa_assets.store.snapshot_file import write_snapshot_file
 
+T = TypeVar("T")
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
-# Copied tables and their sort order: by date, so date filters skip most blocks. The two big
-# tables are not also sorted by symbol within a day: that costs ~1 s of every daily release.
-TABLES = {
-    "symbols": "symbol",
-    "daily_availability": "date",
-    "probe_log": "date",
-    "daily_volume": "date",
-    "volume_rankings": "date, rank, symbol",
-    "volume_files": "source_key",
-}
-# What `bfa query` shows per (date, symbol), stored sorted for point reads: DuckDB skips row
-# groups by their min/max, so a day's snapshot or a symbol's timeline reads one or two row groups
-# instead of joining three tables.
-DAILY = """
-SELECT a.date, a.symbol, a.available, a.file_size_bytes, v.quote_volume, r.rank
-FROM daily_availability a
-LEFT JOIN daily_volume v USING (date, symbol)
-LEFT JOIN volume_rankings r USING (date, symbol)
-"""
-READ_TABLES = {  # table -> query, from constants only, made in this order (the second reads
-    # the first: a third less time than joining again)
-    "daily_by_symbol": f"{DAILY} ORDER BY symbol, date",
-    "available_by_date": "SELECT * EXCLUDE (available) FROM daily_by_symbol WHERE available "
-    "ORDER BY date, symbol",
-}
-# The original tool's 17 columns, for users of its file.
-VIEW = """
-CREATE VIEW availability_with_volume AS
-SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified, a.url,
-       CASE WHEN a.available THEN 200 ELSE 404 END AS status_code,
-       a.checked_at AS probe_timestamp,
-       v.quote_volume AS quote_volume_usdt, v.trade_count, v.volume_base,
-       v.taker_buy_volume_base, v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt,
-       v.open_price, v.high_price, v.low_price, v.close_price
-FROM daily_availability a
-LEFT JOIN daily_volume v USING (date, symbol)
-"""
-# The original tool's 13 Parquet columns, in its order.
+# The original tool's 13 Parquet columns, in its order; read from the release database, whose
+# rankings are stored sorted by date, rank and symbol (a scan keeps that order).
 PARQUET_QUERY = """
 SELECT date, symbol, rank, quote_volume_usdt, trade_count, rank_change_1d, rank_change_7d,
        rank_change_14d, rank_change_30d, percentile, market_share_pct, days_available,
        generation_timestamp
-FROM volume_rankings ORDER BY date, rank, symbol
+FROM volume_rankings
 """
 
 
@@ -92,6 +68,29 @@ class Release:
     path: Path  # the folder the release path now points to
     stats: dict
     files: dict[str, tuple[int, str]]  # name -> (bytes, sha256)
+    timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
+
+
+@dataclass
+class _Clock:
+    """Seconds per step of a build, for the asset's metadata and the benchmark."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - started, 3)
+
+    def timed(self, name: str, work: Callable[[], T]) -> Callable[[], T]:
+        def run() -> T:
+            with self.step(name):
+                return work()
+
+        return run
 
 
 class ReleaseRefused(Exception):
@@ -124,11 +123,13 @@ def build_release(
     generated_at: datetime,
     checks: Sequence[Finding] = (),
     allow_partial: bool = False,
+    full: bool = False,
 ) -> Release:
     """Write every release file from the working database `conn`, then swap the release in.
 
     `checks` are the latest results of the data checks (for the notes and the guard); raises
-    ReleaseRefused, writing nothing, when `refusal` says so.
+    ReleaseRefused, writing nothing, when `refusal` says so. The database is built from the
+    previous release when that is safe, unless `full` asks for a whole build.
     """
     covered = Coverage.of(conn)
     if (reason := refusal(covered, checks, allow_partial)) is not None:
@@ -137,24 +138,27 @@ def build_release(
     name = f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     stage = versions / f"{name}{PARTIAL}"  # renamed once complete; a crash leaves only this
     stage.mkdir(parents=True)
+    clock = _Clock()
     try:
-        _copy_database(conn, stage / DATABASE)
-        with ThreadPoolExecutor(max_workers=1) as background:  # ISA-L and DuckDB drop the GIL
-            gzipped = background.submit(gzip_file, stage / DATABASE, stage / DATABASE_GZ)
-            with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
-                write_snapshot_file(copy, stage / SNAPSHOT)
-            conn.execute(
-                f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
-                {"path": str(stage / PARQUET)},
+        previous = release_dir.resolve() if release_dir.exists() else None
+        with clock.step("database"):
+            built = write_database(conn, stage / DATABASE, previous, full)
+        reuse = _previous_gzip(previous) if built.kind == INCREMENTAL else None
+        packed = _write_derived_files(conn, stage, covered, reuse, clock)
+        with clock.step("stats, notes and sums"):
+            stats = release_stats(conn, generated_at, covered)
+            stats["build"] = built.as_dict() | {
+                "gzip_members": packed.members,
+                "gzip_members_reused": packed.reused,
+            }
+            stats["checks"] = {
+                c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
+            }
+            (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
+            (stage / NOTES).write_text(release_notes(stats, checks))
+            digests = _write_sums(
+                stage, {DATABASE: packed.source_sha256, DATABASE_GZ: packed.sha256}
             )
-            gzipped.result()
-        stats = release_stats(conn, generated_at, covered)
-        stats["checks"] = {
-            c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
-        }
-        (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
-        (stage / NOTES).write_text(release_notes(stats, checks))
-        digests = _write_sums(stage)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -162,60 +166,55 @@ def build_release(
     _swap(release_dir, complete)
     _prune(versions, keep=complete)
     files = {f: ((complete / f).stat().st_size, digests[f]) for f in FILES}
-    return Release(complete, stats, files)
+    return Release(complete, stats, files, clock.timings)
 
 
-def _copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """A compact copy: every table with its columns and types, rows sorted for fast date and
-    symbol lookups, the read tables and the view.
+def _previous_gzip(previous: Path) -> Previous:
+    digest = listed_digest(previous / SUMS, DATABASE_GZ) or "not listed"
+    return Previous(previous / DATABASE, previous / DATABASE_GZ, digest)
 
-    The primary keys are enforced where rows are written, in the working database; a read-only
-    copy without their indexes is half the size (~250 instead of ~480 MB for the full history),
-    so it is copied, compressed, hashed and downloaded in half the time.
+
+def _write_derived_files(
+    conn: duckdb.DuckDBPyConnection,
+    stage: Path,
+    covered: Coverage,
+    previous: Previous | None,
+    clock: _Clock,
+) -> Packed:
+    """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
+    file, the Parquet file and the pictures.
+
+    The gzip (ISA-L) runs in a thread while DuckDB and Arrow write the snapshot and Parquet
+    files (all three drop the GIL); the pictures come after, since matplotlib holds the GIL
+    and starved the gzip thread, which takes it for every chunk, when drawn beside it. The
+    Parquet file is the release's rankings, stored in its order: written without sorting.
     """
-    (name,) = conn.execute("SELECT current_database()").fetchall()[0]
-    source = '"' + name.replace('"', '""') + '"'  # a quoted identifier
-    conn.execute("ATTACH $path AS release_copy", {"path": str(target)})
-    try:
-        for table, order in {"schema_version": "version", **TABLES}.items():
-            conn.execute(
-                f"CREATE TABLE release_copy.{table} AS "  # noqa: S608
-                f"SELECT * FROM {source}.main.{table} ORDER BY {order}"
+    with (
+        duckdb.connect(str(stage / DATABASE), read_only=True) as copy,
+        ThreadPoolExecutor(max_workers=1) as background,
+    ):
+        gzipped = background.submit(
+            clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))
+        )
+        with clock.step("snapshot file"):
+            write_snapshot_file(copy, stage / SNAPSHOT)
+        with clock.step("parquet"):
+            copy.execute(
+                f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
+                {"path": str(stage / PARQUET)},
             )
-        conn.execute("USE release_copy")
-        for table, query in READ_TABLES.items():
-            conn.execute(f"CREATE TABLE {table} AS {query}")
-        conn.execute(VIEW)
-    finally:
-        conn.execute(f"USE {source}")
-        conn.execute("DETACH release_copy")
+        packed = gzipped.result()
+        with clock.step("pictures"):
+            write_pictures(copy, covered, [stage / PICTURE_PNG, stage / PICTURE_SVG])
+    return packed
 
 
-def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}  # noqa: S608
-
-
-def gzip_file(source: Path, target: Path) -> None:
-    """Standard gzip from ISA-L's deflate at its default level 2: the full ~250 MB database in
-    about a second on one core, where zlib's fastest level took ~6 s for 3 % fewer bytes."""
-    packer = isal_zlib.compressobj(2, isal_zlib.DEFLATED, 31)  # wbits 31: gzip header, mtime 0
-    with source.open("rb") as raw, target.open("wb") as out:
-        for block in iter(lambda: raw.read(1 << 20), b""):
-            out.write(packer.compress(block))
-        out.write(packer.flush())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_sums(folder: Path) -> dict[str, str]:
-    """Write SHA256SUMS; returns every file's digest (SHA256SUMS's own included)."""
-    digests = {name: sha256_file(folder / name) for name in FILES if name != SUMS}
+def _write_sums(folder: Path, known: dict[str, str]) -> dict[str, str]:
+    """Write SHA256SUMS (hashing the files whose digest is not `known`); returns every file's
+    digest (SHA256SUMS's own included)."""
+    digests = {
+        name: known.get(name) or sha256_file(folder / name) for name in FILES if name != SUMS
+    }
     (folder / SUMS).write_text("".join(f"{d}  {name}\n" for name, d in digests.items()))
     return digests | {SUMS: sha256_file(folder / SUMS)}
 
@@ -262,10 +261,14 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
         f"# bfa release {stats['latest_date']}",
         "",
         f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision.",
+        *_build_lines(stats.get("build")),
         "",
         "## Coverage",
         "",
         *_coverage_lines(stats["coverage"]),
+        "",
+        f"![Symbols with data per day; unchecked days shaded]({PICTURE_PNG}) "
+        f"([SVG]({PICTURE_SVG}))",
         "",
         "## Statistics",
         "",
@@ -291,6 +294,14 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
         "Verify with `sha256sum -c SHA256SUMS`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _build_lines(build: dict | None) -> list[str]:
+    """How the database was made: from the previous release, or whole and why."""
+    if build is None:
+        return []
+    how = "Built from the previous release" if build["kind"] == "incremental" else "Built whole"
+    return ["", f"{how}: {build['reason']}."]
 
 
 def _coverage_lines(covered: dict) -> list[str]:

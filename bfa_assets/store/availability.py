@@ -10,6 +10,7 @@ from urllib.parse import quote
 import duckdb
 import polars as pl
 
+from bfa_assets.store import changes
 from bfa_assets.store.selection import WINDOW, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
 from bfa_assets.vision import keys
@@ -115,6 +116,7 @@ def replace_window(
                 window_params(start, end, symbols),
             )
             conn.execute(f"INSERT INTO daily_availability SELECT * FROM {staged}")  # noqa: S608
+            changes.record(conn, "daily_availability", start, end, symbols)
             if not symbols:  # the window now holds exactly the new rows of every symbol
                 conn.execute(
                     """

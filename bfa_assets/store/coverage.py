@@ -111,9 +111,14 @@ class Coverage(namedtuple("Coverage", ["ranges"])):
         return self.unchecked(self.ranges[0][0], self.latest) if self.ranges else []
 
     @property
+    def history_gaps(self) -> list[tuple[date, date]]:
+        """Every unchecked range from the first day of the history to the latest checked day."""
+        return self.unchecked(HISTORY_START, self.latest) if self.ranges else []
+
+    @property
     def complete(self) -> bool:
         """Every day from the first day of the history to the latest checked day was checked."""
-        return bool(self.ranges) and not self.unchecked(HISTORY_START, self.latest)
+        return bool(self.ranges) and not self.history_gaps
 
     def as_dict(self) -> dict:
         """For stats.json."""
@@ -122,9 +127,7 @@ class Coverage(namedtuple("Coverage", ["ranges"])):
             "last_checked": self.latest,
             "days_checked": self.days,
             "checked_ranges": [list(r) for r in self.ranges],
-            "unchecked_ranges": [list(r) for r in self.unchecked(HISTORY_START, self.latest)]
-            if self.ranges
-            else [],
+            "unchecked_ranges": [list(r) for r in self.history_gaps],
             "complete": self.complete,
         }
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 
+from bfa_assets.store import changes
 from bfa_assets.store.transactions import transaction
 
 LOOKBACK_DAYS = 30  # the longest rank change
@@ -78,6 +79,7 @@ def replace_window(
             {"start": start, "end": end},
         )
         conn.execute(f"INSERT INTO volume_rankings {RANKED}", params)
+        changes.record(conn, "volume_rankings", start, end)
         (written,) = conn.execute(
             "SELECT count(*) FROM volume_rankings WHERE date BETWEEN $start AND $end",
             {"start": start, "end": end},

@@ -105,6 +105,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (date, symbol)
     );
     """,
+    # 6: every committed write of a released table, so a release rebuilds only what changed
+    # (see store/changes.py); the first row stands for everything written before the log began
+    """
+    CREATE TABLE change_log (
+        seq BIGINT PRIMARY KEY,               -- 1, 2, … in commit order
+        token UUID NOT NULL,                  -- random: this database's change, not a copy's
+        table_name VARCHAR NOT NULL,
+        first_date DATE,                      -- the window written; NULL = every date
+        last_date DATE,
+        symbols VARCHAR[],                    -- the symbols written; NULL = every symbol
+        written_at TIMESTAMPTZ NOT NULL
+    );
+    INSERT INTO change_log VALUES (1, uuid(), '*', NULL, NULL, NULL, now());
+    """,
 ]
 
 

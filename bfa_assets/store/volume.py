@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
+from bfa_assets.store import changes
 from bfa_assets.store.selection import WINDOW, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
 
@@ -142,6 +143,8 @@ class WindowWriter:
                 self.params,
             ).fetchall()[0]
             conn.execute(f"INSERT INTO daily_volume SELECT * FROM {self.staged}")  # noqa: S608
+            window = (self.params["start"], self.params["end"], self.params["symbols"])
+            changes.record(conn, "daily_volume", *window)
             conn.register("files", files)
             conn.execute("INSERT OR REPLACE INTO volume_files BY NAME SELECT * FROM files")
             conn.execute(f"DELETE FROM volume_issues WHERE {WINDOW}", self.params)  # noqa: S608

@@ -6,7 +6,8 @@
 Starts the simulator (`full` scenario, 100 ms latency per request by default) in its own
 process, then runs the real `dagster asset materialize` command over the full history from an
 empty database (all five assets in one run), a daily 20-day lookback on the filled database,
-and the queries; prints a Markdown table and (unless --no-write) writes docs/benchmarks.md.
+the queries, and the release step on copies of the filled database cut to 1, 3 and 6 years
+(bench/release.py); prints Markdown tables and (unless --no-write) writes docs/benchmarks.md.
 Peak memory is the resident set of the pipeline's whole process tree, sampled every 50 ms.
 CPU is counted apart for the pipeline's process tree and for the simulator, which share the
 machine's cores: a benchmark whose simulator is the bottleneck measures the test double.
@@ -41,6 +42,7 @@ from bfa_assets.settings import HTTP_CONCURRENCY as DEFAULT_HTTP_CONCURRENCY
 from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SnapshotFile
 from bfa_assets_tests.bench import commands as whole_commands
+from bfa_assets_tests.bench import release as release_bench
 from bfa_assets_tests.instances import STORAGES, dagster_env, storage_env, write_instance
 from bfa_assets_tests.processes import simulator_process
 
@@ -82,6 +84,7 @@ class SizeResult:
     )  # name -> (median, p95) ms
     commands: dict[str, whole_commands.Timing] = field(default_factory=dict)
     release_bytes: dict[str, int] = field(default_factory=dict)
+    release_step: str = ""  # Markdown: the release step at several lengths of history
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -283,6 +286,7 @@ def bench_size(
         print("… queries", flush=True)
         result.queries = time_queries(db, end, "BTCUSDT")
         result.commands = whole_commands.time_commands(db, end, "BTCUSDT")
+        result.release_step = release_bench.run(tmp / "bfa.duckdb", [1, 3, 6])
         return result
 
 
@@ -359,6 +363,8 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         lines += [
             f"| {name} | {size / 2**20:.1f} MiB |" for name, size in biggest.release_bytes.items()
         ]
+    if biggest.release_step:
+        lines += ["", biggest.release_step]
     return "\n".join(lines)
 
 

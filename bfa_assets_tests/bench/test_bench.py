@@ -23,6 +23,8 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
         assert f"| floor: `{floor}` |" in table
     assert "| delistings | " in table and "| summary | " in table
     assert "| availability.duckdb |" in table and "| available-by-date.arrow |" in table
+    # the release step, on the database the lookback left (20 days)
+    assert "| whole history | 20 | " in table and "| 1 year | 20 | " in table
     for asset in ("futures_symbols", "daily_availability", "daily_volume", "release_artifact"):
         assert f"| {asset} | " in table
 

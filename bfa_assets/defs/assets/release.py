@@ -19,10 +19,13 @@ from bfa_assets.release.github import publish_release
 
 
 class ReleaseConfig(dg.Config):
-    """Publish a history with unchecked days between the first and the newest checked day (the
-    release then says it is partial, in its notes and in stats.json)."""
+    """`allow_partial`: publish a history with unchecked days between the first and the newest
+    checked day (the release then says it is partial, in its notes and in stats.json).
+    `full`: build the database whole instead of from the previous release (after an edit of the
+    working database outside the pipeline, which its change log cannot know of)."""
 
     allow_partial: bool = False
+    full: bool = False
 
 
 def latest_check_results(
@@ -73,6 +76,8 @@ def release_artifact(
     record batch; the Parquet file has the original 13 columns in their order. The notes state
     which days were checked and the latest result of every data check. A history with unchecked
     days inside it is refused (unless `allow_partial`), and so is one whose ERROR checks fail.
+    The database is brought up to date from the previous release (only the days written since
+    are rebuilt) when that is safe, else built whole; stats.json says which and why.
     The folder is built aside and swapped in atomically, so readers never see half a release.
     With BFA_GITHUB_REPO and GITHUB_TOKEN set, the files also go to the `latest` GitHub release.
     """
@@ -82,7 +87,12 @@ def release_artifact(
     try:
         with warehouse.get_connection() as conn:
             built = build_release(
-                conn, release_dir, datetime.now(UTC), checks, allow_partial=config.allow_partial
+                conn,
+                release_dir,
+                datetime.now(UTC),
+                checks,
+                allow_partial=config.allow_partial,
+                full=config.full,
             )
     except ReleaseRefused as refused:
         raise dg.Failure(f"release refused: {refused}") from None
@@ -109,6 +119,9 @@ def release_artifact(
             "ranking_rows": built.stats["table_rows"]["volume_rankings"],
             "files": dg.MetadataValue.md(table(["file", "bytes", "sha256 (prefix)"], files)),
             "database_bytes": built.files[DATABASE][0],
+            "build": built.stats["build"]["kind"],
+            "build_reason": built.stats["build"]["reason"],
+            "step_seconds": dg.MetadataValue.json(built.timings),
             "checks_failed": sum(not f.passed for f in checks),
             "github_release": published,
             "duration_s": round(time.monotonic() - started, 2),

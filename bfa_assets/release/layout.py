@@ -1,0 +1,128 @@
+"""What the release database holds: stored tables, each with its order, and views over them.
+
+Every working table is released with its columns, except the provenance columns in `DROPPED`:
+the ETags of the 1m and 1d files and the SHA-256s of the 1d files are random hex, so they were
+what gzip could not shrink (about a quarter of the gzipped file), and readers do not query them.
+They stay in the working database, where the pipeline uses them to skip unchanged files; a
+reader who wants to check a file has its key (`source_key`) and Vision's `.CHECKSUM` beside it.
+The URL of a 1m file follows from its date and symbol, so the view computes it.
+
+`daily_volume` is stored in `daily_rows`, one row per (date, symbol) of availability or volume
+sorted by symbol and date: a symbol's bars side by side compress to a fifth less than a day's
+bars of all symbols, and `daily_by_symbol`, the rows `bfa query timeline` reads in stored order,
+is the same table under another name. `daily_volume` and `daily_by_symbol` are views of it.
+
+The other tables are sorted by date (rankings by date and rank), so date filters skip most row
+groups. Every stored table holds either whole small tables (`dated=False`) or rows of dates;
+an incremental build replaces the dated rows from its first changed day on (see database.py),
+which keeps each table in the order a full build writes it.
+
+All SQL here is made of constants and the working schema's column names (hence the S608
+exemptions); the one value, `$since`, is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bfa_assets.vision import keys
+
+LAYOUT = 2  # bump on any change here: a release of another layout is then rebuilt whole
+DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
+DROPPED = {
+    "daily_availability": ("etag", "url"),
+    "daily_volume": ("source_etag", "sha256"),
+    "volume_files": ("source_etag", "sha256"),
+}
+
+
+def _without(table: str) -> str:
+    dropped = DROPPED.get(table)
+    return f"* EXCLUDE ({', '.join(dropped)})" if dropped else "*"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A table of the release: `select` reads the working database `{src}` (or tables of the
+    release made before it); a dated table's `select` takes the rows from `$since` on."""
+
+    name: str
+    select: str
+    dated: bool
+
+    def query(self, source: str) -> str:
+        return self.select.format(src=source)
+
+
+def _copy(table: str, order: str, dated: bool) -> Stored:
+    since = " WHERE date >= $since" if dated else ""
+    select = f"SELECT {_without(table)} FROM {{src}}.main.{table}{since} ORDER BY {order}"  # noqa: S608
+    return Stored(table, select, dated)
+
+
+DAILY_ROWS = f"""
+SELECT date, symbol, a.available, a.file_size_bytes, r.rank,
+       v.* EXCLUDE (date, symbol, {", ".join(DROPPED["daily_volume"])})
+FROM (SELECT date, symbol, available, file_size_bytes FROM {{src}}.main.daily_availability
+      WHERE date >= $since) a
+FULL JOIN (SELECT * FROM {{src}}.main.daily_volume WHERE date >= $since) v USING (date, symbol)
+LEFT JOIN (SELECT date, symbol, rank FROM {{src}}.main.volume_rankings WHERE date >= $since) r
+    USING (date, symbol)
+ORDER BY symbol, date
+"""  # noqa: S608
+# In this order: available_by_date is made from daily_rows (a third less time than joining again).
+STORED = [
+    _copy("schema_version", "version", dated=False),
+    _copy("symbols", "symbol", dated=False),
+    _copy("probe_log", "date", dated=False),
+    _copy("volume_files", "source_key", dated=False),
+    _copy("daily_availability", "date", dated=True),
+    _copy("volume_rankings", "date, rank, symbol", dated=True),
+    Stored("daily_rows", DAILY_ROWS, dated=True),
+    Stored(
+        "available_by_date",
+        "SELECT date, symbol, file_size_bytes, quote_volume, rank FROM daily_rows "
+        "WHERE available AND date >= $since ORDER BY date, symbol",
+        dated=True,
+    ),
+]
+# What `bfa query` shows per (date, symbol); stored sorted for point reads (DuckDB skips row
+# groups by their min/max), so a day's snapshot or a symbol's timeline reads one or two row
+# groups instead of joining three tables.
+READ_VIEWS = {
+    "daily_by_symbol": "SELECT date, symbol, available, file_size_bytes, quote_volume, rank "
+    "FROM daily_rows WHERE available IS NOT NULL",
+}
+# The original tool's 17 columns, for users of its file.
+AVAILABILITY_WITH_VOLUME = f"""
+SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
+       '{DOWNLOAD_URL}{keys.DAILY_KLINES}' || url_encode(a.symbol) || '/1m/'
+           || url_encode(a.symbol) || '-1m-' || strftime(a.date, '%Y-%m-%d') || '.zip' AS url,
+       CASE WHEN a.available THEN 200 ELSE 404 END AS status_code,
+       a.checked_at AS probe_timestamp,
+       v.quote_volume AS quote_volume_usdt, v.trade_count, v.volume_base,
+       v.taker_buy_volume_base, v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt,
+       v.open_price, v.high_price, v.low_price, v.close_price
+FROM daily_availability a
+LEFT JOIN daily_volume v USING (date, symbol)
+"""  # noqa: S608
+# The tables users know from the working database, with their released row counts.
+TABLES = [
+    "symbols",
+    "daily_availability",
+    "probe_log",
+    "daily_volume",
+    "volume_rankings",
+    "volume_files",
+]
+
+
+def views(volume_columns: list[str]) -> dict[str, str]:
+    """Every view, by name; `volume_columns` are the working `daily_volume`'s, in order."""
+    kept = [c for c in volume_columns if c not in DROPPED["daily_volume"]]
+    volume = f"SELECT {', '.join(kept)} FROM daily_rows WHERE fetched_at IS NOT NULL"  # noqa: S608
+    return {
+        **READ_VIEWS,
+        "daily_volume": volume,
+        "availability_with_volume": AVAILABILITY_WITH_VOLUME,
+    }

@@ -1,0 +1,85 @@
+"""The release's picture: symbols with data per day since the start of the history.
+
+One stacked area per kind of contract (USDT-quoted perpetuals, other perpetuals, delivery
+contracts), and the days nobody checked shaded and left blank: nothing is known about them, so
+the picture must not show them as days without symbols. Written as PNG (for the README and
+GitHub) and SVG (small, sharp at any size), reproducibly: the same data gives the same bytes.
+
+matplotlib is imported inside `draw` only: it takes a third of a second to import, and neither
+the code location's start nor `bfa query` should pay for it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from bfa_assets.days import HISTORY_START
+from bfa_assets.store.coverage import Coverage
+
+PER_DAY = """
+SELECT a.date,
+       count(*) FILTER (s.kind = 'perpetual' AND s.quote_asset = 'USDT') AS usdt_perpetual,
+       count(*) FILTER (s.kind = 'perpetual' AND s.quote_asset IS DISTINCT FROM 'USDT')
+           AS other_perpetual,
+       count(*) FILTER (s.kind = 'delivery') AS delivery
+FROM available_by_date a JOIN symbols s USING (symbol)
+GROUP BY a.date ORDER BY a.date
+"""
+SERIES = {  # column -> (label, colour)
+    "usdt_perpetual": ("USDT-quoted perpetuals", "#1f77b4"),
+    "other_perpetual": ("other perpetuals (USDC, BTC, …)", "#ff7f0e"),
+    "delivery": ("delivery contracts", "#2ca02c"),
+}
+
+
+def per_day(release: duckdb.DuckDBPyConnection, covered: Coverage) -> pl.DataFrame:
+    """Symbols with a 1m file per calendar day, by kind, from the first day of the history to
+    the last known day; null on unchecked days (unknown), 0 on checked days without files."""
+    counts = release.sql(PER_DAY).pl()
+    last = max([HISTORY_START, *counts["date"], *(b for _, b in covered.ranges)])
+    days = pl.DataFrame({"date": pl.date_range(HISTORY_START, last, "1d", eager=True)})
+    unchecked = pl.lit(False)
+    for first, end in covered.history_gaps:
+        unchecked = unchecked | pl.col("date").is_between(first, end)
+    return days.join(counts, on="date", how="left").with_columns(
+        pl.when(unchecked).then(None).otherwise(pl.col(c).fill_null(0)).alias(c) for c in SERIES
+    )
+
+
+def draw(days: pl.DataFrame, covered: Coverage, targets: list[Path]) -> None:
+    """Draw the stacked areas and the unchecked ranges into each of `targets` (by suffix)."""
+    from matplotlib import rc_context  # here, not at the top: see the module docstring
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 4.2), dpi=120, layout="constrained")
+    axes = figure.subplots()
+    x = days["date"].to_numpy()
+    below = 0
+    for column, (label, colour) in SERIES.items():
+        above = below + days[column].to_numpy(allow_copy=True).astype(float)
+        axes.fill_between(x, below, above, label=label, color=colour, linewidth=0)
+        below = above
+    for n, (first, last) in enumerate(covered.history_gaps):
+        axes.axvspan(first, last + timedelta(days=1), color="#bbbbbb", alpha=0.5, linewidth=0,
+                     hatch="//", label="not checked (unknown)" if n == 0 else None)  # fmt: skip
+    axes.set_xlim(days["date"][0], days["date"][-1] + timedelta(days=1))
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel("symbols with a 1m file")
+    span = f"{days['date'][0]}..{days['date'][-1]}"
+    axes.set_title(f"Binance USD-M futures with data on Binance Vision, {span}")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(loc="upper left", frameon=False)
+    with rc_context({"svg.hashsalt": "bfa"}):  # stable ids: the same data, the same SVG
+        for target in targets:
+            stamp = {"Date": None} if target.suffix == ".svg" else {"Software": None}
+            figure.savefig(target, metadata=stamp)
+
+
+def write_pictures(
+    release: duckdb.DuckDBPyConnection, covered: Coverage, targets: list[Path]
+) -> None:
+    draw(per_day(release, covered), covered, targets)
