@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 from bfa_assets.definitions import ASSETS
 from bfa_assets.defs.checks import CHECKS
 from bfa_assets.defs.partitions import range_tags
+from bfa_assets.store.availability import AVAILABILITY_SCHEMA
 
 AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
 
@@ -76,17 +77,8 @@ def availability(db_path: Path, columns: list[str] = AVAILABILITY_FACTS) -> pl.D
 
 def expected_availability(universe, start: date, end: date) -> pl.DataFrame:
     rows = universe.availability_truth(start, end)
-    return pl.DataFrame(
-        rows,
-        schema={
-            "date": pl.Date,
-            "symbol": pl.String,
-            "available": pl.Boolean,
-            "file_size_bytes": pl.Int64,
-            "last_modified": pl.Datetime("us", "UTC"),
-            "etag": pl.String,
-        },
-    ).sort("date", "symbol")
+    schema = {column: AVAILABILITY_SCHEMA[column] for column in AVAILABILITY_FACTS}
+    return pl.DataFrame(rows, schema=schema).sort("date", "symbol")
 
 
 def assert_window_matches_truth(db_path: Path, universe, start: date, end: date) -> None:

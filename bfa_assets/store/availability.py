@@ -27,49 +27,6 @@ AVAILABILITY_SCHEMA = {
 }
 
 
-def availability_rows(
-    first_days: dict[str, date],
-    found: pl.DataFrame,
-    start: date,
-    end: date,
-    base_url: str,
-    checked_at: datetime,
-) -> pl.DataFrame:
-    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on; `found`
-    holds the listed files (FOUND_SCHEMA)."""
-    symbols = pl.DataFrame(
-        {
-            "symbol": list(first_days),
-            "first_day": list(first_days.values()),
-            "path": [quote(s, safe="") for s in first_days],
-        },
-        schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
-    )
-    days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)})
-    return (
-        days.lazy()
-        .join(symbols.lazy(), how="cross")
-        .filter(pl.col("date") >= pl.col("first_day"))
-        .join(found.lazy(), on=["date", "symbol"], how="left")
-        .with_columns(
-            available=pl.col("etag").is_not_null(),
-            url=pl.format(
-                "{}/{}{}/1m/{}-1m-{}.zip",
-                pl.lit(base_url.rstrip("/")),
-                pl.lit(keys.DAILY_KLINES),
-                "path",
-                "path",
-                pl.col("date").dt.to_string(),
-            ),
-            checked_at=pl.lit(checked_at, dtype=pl.Datetime("us", "UTC")),
-        )
-        .select(list(AVAILABILITY_SCHEMA))
-        .cast(AVAILABILITY_SCHEMA)
-        .sort("date", "symbol")
-        .collect()
-    )
-
-
 SYMBOLS_PER_PART = 100
 
 
@@ -82,14 +39,50 @@ def availability_parts(
     checked_at: datetime,
     symbols_per_part: int = SYMBOLS_PER_PART,
 ) -> Iterator[pl.DataFrame]:
-    """availability_rows, `symbols_per_part` symbols at a time: a whole history is 1.3 M rows
-    with their URLs, and built at once it was the run's peak of memory."""
+    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on, built
+    `symbols_per_part` symbols at a time; `found` holds the listed files (FOUND_SCHEMA). A whole
+    history is 1.3 M rows with their URLs, and built at once it was the run's peak of memory."""
+    days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)}).lazy()
     by_symbol = found.partition_by("symbol", as_dict=True)
     symbols = list(first_days)
     for i in range(0, len(symbols), symbols_per_part):
         part = {s: first_days[s] for s in symbols[i : i + symbols_per_part]}
         files = pl.concat([found.clear(), *(by_symbol[(s,)] for s in part if (s,) in by_symbol)])
-        yield availability_rows(part, files, start, end, base_url, checked_at)
+        yield _rows(days, part, files, base_url.rstrip("/"), checked_at)
+
+
+def _rows(
+    days: pl.LazyFrame, first_days: dict[str, date], found: pl.DataFrame, base: str, at: datetime
+) -> pl.DataFrame:
+    symbols = pl.DataFrame(
+        {
+            "symbol": list(first_days),
+            "first_day": list(first_days.values()),
+            "path": [quote(s, safe="") for s in first_days],
+        },
+        schema={"symbol": pl.String, "first_day": pl.Date, "path": pl.String},
+    )
+    return (
+        days.join(symbols.lazy(), how="cross")
+        .filter(pl.col("date") >= pl.col("first_day"))
+        .join(found.lazy(), on=["date", "symbol"], how="left")
+        .with_columns(
+            available=pl.col("etag").is_not_null(),
+            url=pl.format(
+                "{}/{}{}/1m/{}-1m-{}.zip",
+                pl.lit(base),
+                pl.lit(keys.DAILY_KLINES),
+                "path",
+                "path",
+                pl.col("date").dt.to_string(),
+            ),
+            checked_at=pl.lit(at, dtype=pl.Datetime("us", "UTC")),
+        )
+        .select(list(AVAILABILITY_SCHEMA))
+        .cast(AVAILABILITY_SCHEMA)
+        .sort("date", "symbol")
+        .collect()
+    )
 
 
 def replace_window(

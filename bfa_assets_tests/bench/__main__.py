@@ -368,15 +368,20 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def bench_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark command takes: the universe, the history, the latency."""
     parser = argparse.ArgumentParser(
-        prog="python -m bfa_assets_tests.bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--symbols", type=int, help="only this many symbols (default: all 1,007)")
     parser.add_argument("--days", type=int, help="only the newest D days of history")
     parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bench_parser("python -m bfa_assets_tests.bench", __doc__)
     parser.add_argument(
         "--sizes",
         default="250,500",
@@ -385,7 +390,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--instance-storage", choices=STORAGES, default="batching", help="the instance's storage"
     )
-    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     end = datetime.now(UTC).date() - timedelta(days=1)
     start = max(HISTORY_START, end - timedelta(days=args.days - 1)) if args.days else HISTORY_START

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from bfa_assets_tests.bench.__main__ import (
     HISTORY_START,
     PROJECT,
+    bench_parser,
     machine,
     materialize,
     workspace,
@@ -91,16 +92,8 @@ def write(table: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bfa_assets_tests.bench.storages",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--symbols", type=int, help="only this many symbols (default: all 1,007)")
-    parser.add_argument("--days", type=int, help="only the newest D days of history")
-    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser = bench_parser("python -m bfa_assets_tests.bench.storages", __doc__)
     parser.add_argument("--storages", default=",".join(STORAGES), help="which, in this order")
-    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     storages = args.storages.split(",")
     if unknown := set(storages) - set(STORAGES):

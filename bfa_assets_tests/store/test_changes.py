@@ -18,13 +18,6 @@ DAY = date(2024, 3, 1)
 NOW = datetime(2024, 3, 2, tzinfo=UTC)
 
 
-@pytest.fixture
-def conn(tmp_path):
-    with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
-        migrate(conn)
-        yield conn
-
-
 def logged(conn) -> list[tuple]:
     return conn.execute(
         "SELECT seq, table_name, first_date, last_date, symbols FROM change_log ORDER BY seq"

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from bfa_assets.store.availability import availability_parts, availability_rows
+from bfa_assets.store.availability import availability_parts
 from bfa_assets.vision.availability import list_window
 from bfa_assets.vision.http import HttpClient
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
@@ -65,4 +65,5 @@ def test_rows_built_in_parts_are_the_rows_built_at_once(sim, tiny):
     args = (first_days, found, TINY_START, TINY_END, sim.vision_url, datetime.now(UTC))
     parts = list(availability_parts(*args, symbols_per_part=3))
     assert len(parts) == 5 and max(p["symbol"].n_unique() for p in parts) == 3
-    assert_frame_equal(pl.concat(parts).sort("date", "symbol"), availability_rows(*args))
+    (whole,) = availability_parts(*args, symbols_per_part=len(args[0]))
+    assert_frame_equal(pl.concat(parts).sort("date", "symbol"), whole)

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.symbols import futures_symbols
 from bfa_assets.defs.assets.windows import (
     SymbolFilter,
@@ -14,20 +14,16 @@ from bfa_assets.defs.assets.windows import (
     report_run,
     window_of,
 )
-from bfa_assets.defs.partitions import daily_partitions, single_run
 from bfa_assets.defs.resources import VisionResource, Warehouse
 from bfa_assets.steps.availability import refresh_availability
 from bfa_assets.store import symbols as symbol_store
 
 
-@dg.asset(
+@warehouse_asset(
+    daily=True,
     deps=[futures_symbols],
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
     kinds={"s3", "duckdb"},
     group_name="vision",
-    owners=OWNERS,
-    pool=DUCKDB_POOL,
 )
 def daily_availability(
     context: dg.AssetExecutionContext,

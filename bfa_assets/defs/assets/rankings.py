@@ -5,23 +5,19 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.volume import daily_volume
 from bfa_assets.defs.assets.windows import report_per_day, report_run, window_of
-from bfa_assets.defs.partitions import daily_partitions, single_run
 from bfa_assets.defs.resources import Warehouse
 from bfa_assets.markdown import frame_table
 from bfa_assets.store import rankings as ranking_store
 
 
-@dg.asset(
+@warehouse_asset(
+    daily=True,
     deps=[daily_volume],
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
     kinds={"duckdb", "sql"},
     group_name="analytics",
-    owners=OWNERS,
-    pool=DUCKDB_POOL,
 )
 def volume_rankings(
     context: dg.AssetExecutionContext, warehouse: Warehouse

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.checks import DATA_CHECKS
-from bfa_assets.defs.partitions import single_run
 from bfa_assets.defs.resources import ReleaseResource, Warehouse
 from bfa_assets.markdown import table
 from bfa_assets.quality import Finding
@@ -53,13 +52,11 @@ def latest_check_results(
     return findings
 
 
-@dg.asset(
+@warehouse_asset(
+    daily=False,
     deps=[volume_rankings],
     kinds={"duckdb", "parquet", "github"},
     group_name="release",
-    owners=OWNERS,
-    pool=DUCKDB_POOL,
-    backfill_policy=single_run,  # lets one run pair it with a partition range
 )
 def release_artifact(
     context: dg.AssetExecutionContext,

@@ -5,19 +5,16 @@ import time
 
 import dagster as dg
 
-from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
-from bfa_assets.defs.partitions import single_run
+from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.resources import FapiResource, VisionResource, Warehouse
 from bfa_assets.markdown import bullets
 from bfa_assets.steps.symbols import refresh_symbols
 
 
-@dg.asset(
+@warehouse_asset(
+    daily=False,
     kinds={"s3", "duckdb"},
     group_name="vision",
-    owners=OWNERS,
-    pool=DUCKDB_POOL,
-    backfill_policy=single_run,  # lets one run pair it with a partition range
 )
 def futures_symbols(
     context: dg.AssetExecutionContext,

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from bfa_assets.defs.assets import DUCKDB_POOL, OWNERS
+from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.availability import daily_availability
 from bfa_assets.defs.assets.windows import (
     SymbolFilter,
@@ -14,7 +14,6 @@ from bfa_assets.defs.assets.windows import (
     report_run,
     window_of,
 )
-from bfa_assets.defs.partitions import daily_partitions, single_run
 from bfa_assets.defs.resources import VisionResource, Warehouse
 from bfa_assets.markdown import table
 from bfa_assets.steps.volume import VolumeRun, refresh_volume
@@ -30,14 +29,11 @@ def _failures(run: VolumeRun) -> str:
     return table(["symbol", "days", "key", "reason"], rows, max_rows=20) if rows else "(none)"
 
 
-@dg.asset(
+@warehouse_asset(
+    daily=True,
     deps=[daily_availability],
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
     kinds={"s3", "duckdb", "polars"},
     group_name="vision",
-    owners=OWNERS,
-    pool=DUCKDB_POOL,
 )
 def daily_volume(
     context: dg.AssetExecutionContext,
