@@ -13,9 +13,13 @@ bars of all symbols, and `daily_by_symbol`, the rows `bfa query timeline` reads 
 is the same table under another name. `daily_volume` and `daily_by_symbol` are views of it.
 
 The other tables are sorted by date (rankings by date and rank), so date filters skip most row
-groups. Every stored table holds either whole small tables (`dated=False`) or rows of dates;
-an incremental build replaces the dated rows from its first changed day on (see database.py),
-which keeps each table in the order a full build writes it.
+groups. `available_by_date`, the available (date, symbol) pairs in date order that `bfa query`'s
+range, delistings and summary read, holds no volume: its quote volumes, a copy of the bars' in
+another order, were a tenth of the gzipped file, and the one answer that wants them by date, a
+snapshot, reads the snapshot file (store/snapshot_file.py). Every stored table holds either
+whole small tables (`dated=False`) or rows of dates; an incremental build replaces the dated
+rows from its first changed day on (see database.py), which keeps each table in the order a full
+build writes it.
 
 All SQL here is made of constants and the working schema's column names (hence the S608
 exemptions); the one value, `$since`, is a bound parameter.
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 
 from bfa_assets.vision import keys
 
-LAYOUT = 2  # bump on any change here: a release of another layout is then rebuilt whole
+LAYOUT = 3  # bump on any change here: a release of another layout is then rebuilt whole
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -81,7 +85,7 @@ STORED = [
     Stored("daily_rows", DAILY_ROWS, dated=True),
     Stored(
         "available_by_date",
-        "SELECT date, symbol, file_size_bytes, quote_volume, rank FROM daily_rows "
+        "SELECT date, symbol, file_size_bytes FROM daily_rows "
         "WHERE available AND date >= $since ORDER BY date, symbol",
         dated=True,
     ),

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from bfa_assets.days import Window
+from bfa_assets.steps.heap import fewer_collections
 from bfa_assets.store import availability as availability_store
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.vision.availability import list_window
@@ -35,14 +36,15 @@ async def refresh_availability(
 
     `probe_log` records the days as checked, unless the run is restricted to some symbols.
     """
-    first_days = symbol_store.first_days(conn, only)
-    log(f"listing 1m files of {len(first_days)} symbols for {window} ({window.days} days)")
-    async with vision as http:
-        found = await list_window(http, first_days, window.start, window.end, log)
-    checked_at = datetime.now(UTC)
-    rows = availability_store.availability_parts(
-        first_days, found, window.start, window.end, vision.base_url, checked_at
-    )
-    availability_store.replace_window(conn, rows, window.start, window.end, checked_at, only)
-    per_day = availability_store.per_day_counts(conn, window.start, window.end, only)
+    with fewer_collections():
+        first_days = symbol_store.first_days(conn, only)
+        log(f"listing 1m files of {len(first_days)} symbols for {window} ({window.days} days)")
+        async with vision as http:
+            found = await list_window(http, first_days, window.start, window.end, log)
+        checked_at = datetime.now(UTC)
+        rows = availability_store.availability_parts(
+            first_days, found, window.start, window.end, vision.base_url, checked_at
+        )
+        availability_store.replace_window(conn, rows, window.start, window.end, checked_at, only)
+        per_day = availability_store.per_day_counts(conn, window.start, window.end, only)
     return AvailabilityRun(len(first_days), per_day, vision.stats.as_metadata())

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from bfa_assets.days import Window
+from bfa_assets.steps.heap import fewer_collections
 from bfa_assets.store import volume as volume_store
 from bfa_assets.vision.http import HttpClient
 from bfa_assets.vision.volume.bars import Failed
@@ -44,20 +45,21 @@ async def refresh_volume(
     changed (verified, parsed in batches and staged as they come), then write the window in
     one transaction. Availability is never touched.
     """
-    needs = volume_store.available_days(conn, window.start, window.end, only)
-    async with vision as http:
-        plan = await plan_sources(http, needs, datetime.now(UTC).date())
-        stored = volume_store.stored_sources(conn, window.start, window.end, only)
-        known = volume_store.known_files(conn, [s.key for s in plan.sources])
-        todo = [s for s in plan.sources if not unchanged(s, known, stored)]
-        log(f"{len(plan.sources)} 1d files cover {window}; {len(todo)} are new or changed")
-        with volume_store.window_writer(conn, window.start, window.end, only) as writer:
-            downloaded = await fetch_and_parse(http, todo, log, writer.add_bars)
-            fetched = {source.key for source in todo}
-            skipped = [source for source in plan.sources if source.key not in fetched]
-            without_bar = unchanged_without_bar(skipped, known) | downloaded.without_bar()
-            issues = day_issues(plan, downloaded.failures, without_bar)
-            dropped = writer.finish(downloaded.files, issues)
+    with fewer_collections():
+        needs = volume_store.available_days(conn, window.start, window.end, only)
+        async with vision as http:
+            plan = await plan_sources(http, needs, datetime.now(UTC).date())
+            stored = volume_store.stored_sources(conn, window.start, window.end, only)
+            known = volume_store.known_files(conn, [s.key for s in plan.sources])
+            todo = [s for s in plan.sources if not unchanged(s, known, stored)]
+            log(f"{len(plan.sources)} 1d files cover {window}; {len(todo)} are new or changed")
+            with volume_store.window_writer(conn, window.start, window.end, only) as writer:
+                downloaded = await fetch_and_parse(http, todo, log, writer.add_bars)
+                fetched = {source.key for source in todo}
+                skipped = [source for source in plan.sources if source.key not in fetched]
+                without_bar = unchanged_without_bar(skipped, known) | downloaded.without_bar()
+                issues = day_issues(plan, downloaded.failures, without_bar)
+                dropped = writer.finish(downloaded.files, issues)
     return VolumeRun(plan, len(todo), downloaded, dropped, vision.stats.as_metadata())
 
 

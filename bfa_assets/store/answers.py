@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 DELISTING_DAYS = 7  # checked days without a file after the last one, before "delisted"
+SNAPSHOT_COLUMNS = ("symbol", "file_size_bytes", "quote_volume", "rank")  # a snapshot's answer
+# A released database's available (date, symbol) rows with the snapshot's columns: what the
+# snapshot file holds, and what a snapshot without it reads.
+AVAILABLE_ROWS = f"SELECT date, {', '.join(SNAPSHOT_COLUMNS)} FROM daily_rows WHERE available"  # noqa: S608
 
 
 class Table(namedtuple("Table", ["columns", "rows", "unchecked"], defaults=[()])):

@@ -6,8 +6,8 @@ answering with no rows, which would read as "nothing traded". Answers are plain 
 (store.answers; DuckDB's `fetchall`), so that `bfa query` needs no data-frame library;
 `Table.pl()` gives a Polars frame to Python users.
 
-Snapshot, timeline and range read the release's `available_by_date` / `daily_by_symbol` tables
-(see release.build), which are stored sorted; DuckDB keeps a scan's stored order when a query
+Timeline, range and delistings read the release's `daily_by_symbol` / `available_by_date` tables
+(see release.layout), which are stored sorted; DuckDB keeps a scan's stored order when a query
 has no ORDER BY (`preserve_insertion_order`, on by default), so those queries need no sort.
 Given the release's snapshot file, the snapshot reads it instead (see store.snapshot_file).
 """
@@ -18,7 +18,13 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from bfa_assets.days import HISTORY_START
-from bfa_assets.store.answers import DELISTING_DAYS, Delistings, Table
+from bfa_assets.store.answers import (
+    AVAILABLE_ROWS,
+    DELISTING_DAYS,
+    SNAPSHOT_COLUMNS,
+    Delistings,
+    Table,
+)
 from bfa_assets.store.coverage import ONE_DAY, Coverage, NotChecked, NotKnown
 from bfa_assets.store.engine import duckdb
 
@@ -71,16 +77,14 @@ def snapshot(
     """Symbols with a 1m file on a checked `day`, with their volume and rank when known.
 
     From the release's snapshot file when given (one memory-mapped record batch; `conn` is
-    not used and may be None), else from `available_by_date` (DuckDB's fixed cost per query
-    is most of that).
+    not used and may be None), else from the released rows (a scan of their dates).
     """
     if snapshots is not None:
         return snapshots.rows(day)
     require_checked(conn, day)
-    return _table(conn, """
-        SELECT symbol, file_size_bytes, quote_volume, rank
-        FROM available_by_date WHERE date = $day
-    """, day=day)  # fmt: skip
+    columns = ", ".join(SNAPSHOT_COLUMNS)
+    rows = f"SELECT {columns} FROM ({AVAILABLE_ROWS}) WHERE date = $day ORDER BY symbol"  # noqa: S608
+    return _table(conn, rows, day=day)
 
 
 def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> Table:

@@ -1,11 +1,12 @@
 """The release's snapshot file: each calendar day's available symbols as one Arrow record batch.
 
-A snapshot is the question scripts ask most, and ask in loops. DuckDB answers it from
-`available_by_date`, but most of that time is its fixed cost per query; this file answers it by
-index arithmetic — record batch `day - first_date` of a memory-mapped Arrow IPC file — without
-reading the rest of the file, and `bfa query snapshot` needs only pyarrow to read it. It holds
-exactly the rows of `available_by_date` in the same order, uncompressed (compression made a
-read 3x slower), so any Arrow reader (Polars, pandas, DuckDB) can also read it whole.
+A snapshot is the question scripts ask most, and ask in loops. DuckDB answers it from the
+release's `daily_rows`, but most of that time is its fixed cost per query and a scan of a table
+stored by symbol; this file answers it by index arithmetic — record batch `day - first_date` of
+a memory-mapped Arrow IPC file — without reading the rest of the file, and `bfa query snapshot`
+needs only pyarrow to read it. It holds the available rows (`answers.AVAILABLE_ROWS`) in date
+and symbol order, uncompressed (compression made a read 3x slower), so any Arrow reader (Polars,
+pandas, DuckDB) can also read it whole.
 
 Its schema metadata also carries the release's checked days (see store.coverage), so that an
 unchecked day is refused (`NotChecked`) rather than answered with an empty batch, which would
@@ -21,7 +22,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from bfa_assets.store.answers import Table
+from bfa_assets.store.answers import AVAILABLE_ROWS, SNAPSHOT_COLUMNS, Table
 from bfa_assets.store.coverage import Coverage, NotChecked
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-COLUMNS = ["symbol", "file_size_bytes", "quote_volume", "rank"]
 FIRST_DATE = b"first_date"  # schema metadata: the day of record batch 0
 CHECKED = b"checked_days"  # schema metadata: the checked days (Coverage.to_text)
 
@@ -39,13 +39,13 @@ class SnapshotFileError(ValueError):
 
 
 def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> int:
-    """Write `available_by_date` of the released database `conn` to `path`; returns its rows.
+    """Write the available rows of the released database `conn` to `path`; returns their count.
 
     Days without an available symbol get an empty batch, so a day's batch is found by
-    subtraction. The table is stored sorted by date; a scan keeps that order (checked here).
+    subtraction.
     """
     table = (
-        conn.sql(f"SELECT date, {', '.join(COLUMNS)} FROM available_by_date")  # noqa: S608
+        conn.sql(f"{AVAILABLE_ROWS} ORDER BY date, symbol")
         .arrow()
         .read_all()
         .combine_chunks()  # so that a day's slice is one record batch
@@ -53,8 +53,6 @@ def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: str | os.PathLike
     import pyarrow.compute as pc  # imported here: a release-time cost `bfa query` never pays
 
     dates = table["date"]
-    if table.num_rows > 1 and not pc.all(pc.less_equal(dates[:-1], dates[1:])).as_py():
-        raise SnapshotFileError("available_by_date is not stored in date order")
     counts = pc.value_counts(dates)  # in order of first appearance: date order
     days = counts.field("values").to_pylist()
     rows_of = dict(zip(days, counts.field("counts").to_pylist(), strict=True))
@@ -103,7 +101,7 @@ class SnapshotFile:
             raise NotChecked(self.coverage, day)
         index = (day - self._first).days
         inside = 0 <= index < self._file.num_record_batches
-        return (self._batch(index) if inside else self._empty).select(COLUMNS)
+        return (self._batch(index) if inside else self._empty).select(SNAPSHOT_COLUMNS)
 
     def rows(self, day: date) -> Table:
         """`batch(day)` as rows of Python values, as the SQL snapshot gives them."""

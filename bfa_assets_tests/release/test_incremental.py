@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from bfa_assets.release.build import build_release
+from bfa_assets.release.layout import LAYOUT
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
 from bfa_assets_tests.release.equivalence import assert_same_release
@@ -168,7 +169,7 @@ def _removed(folder: Path, db: Path) -> None:
         ),
         (
             _edit_stats(lambda s: s["build"].update(layout=1)),
-            "the previous release has layout 1 and schema version 6, this one 2 and 6",
+            f"the previous release has layout 1 and schema version 6, this one {LAYOUT} and 6",
         ),
         (_diverged_copy, "the previous release was made from another working database"),
         (

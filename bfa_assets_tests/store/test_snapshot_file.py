@@ -56,25 +56,32 @@ def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike
     assert refused == {"released": 6, "released_with_holes": 6 + 31 + 1}[release]
 
 
-def test_any_arrow_reader_reads_it_whole_as_available_by_date(opened, released):
+def test_any_arrow_reader_reads_it_whole_as_the_available_rows_by_date(opened, released):
     conn, _ = opened
     whole = pl.read_ipc(released.release_dir / SNAPSHOT)
-    assert_frame_equal(whole, conn.sql("SELECT * FROM available_by_date").pl())
+    by_date = conn.sql(
+        "SELECT date, symbol, file_size_bytes, quote_volume, rank FROM daily_by_symbol "
+        "WHERE available ORDER BY date, symbol"
+    )
+    assert whole.height > 600
+    assert_frame_equal(whole, by_date.pl())
 
 
 def available_by_date(
     tmp_path, rows: list[tuple[date, str]], checked: list[date] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A database with the two tables the snapshot file is written from: `rows`, and the
-    checked days (those of `rows` unless given)."""
+    """A database with the two tables the snapshot file is written from: `rows` as available
+    rows (and an unavailable one on each of their days), and the checked days (those of `rows`
+    unless given)."""
     conn = duckdb.connect(str(tmp_path / "release.duckdb"))
     conn.execute(
-        "CREATE TABLE available_by_date (date DATE, symbol VARCHAR, file_size_bytes BIGINT, "
-        "quote_volume DOUBLE, rank INTEGER)"
+        "CREATE TABLE daily_rows (date DATE, symbol VARCHAR, available BOOLEAN, "
+        "file_size_bytes BIGINT, quote_volume DOUBLE, rank INTEGER)"
     )
     conn.execute("CREATE TABLE probe_log (date DATE)")
     for row in rows:
-        conn.execute("INSERT INTO available_by_date VALUES (?, ?, 100, 1.5, 1)", row)
+        conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 100, 1.5, 1)", row)
+        conn.execute("INSERT INTO daily_rows VALUES (?, 'ZZZ' || ?, false, NULL, NULL, NULL)", row)
     for day in sorted({d for d, _ in rows} if checked is None else set(checked)):
         conn.execute("INSERT INTO probe_log VALUES (?)", [day])
     return conn
@@ -112,10 +119,15 @@ def test_an_empty_table_gives_a_file_where_every_checked_day_is_empty(tmp_path):
     assert snapshots.snapshot(DAY).is_empty()
 
 
-def test_rows_out_of_date_order_are_refused_not_written_to_the_wrong_day(tmp_path):
-    conn = available_by_date(tmp_path, [(DAY, "AUSDT"), (DAY + timedelta(1), "B"), (DAY, "C")])
-    with pytest.raises(SnapshotFileError, match="not stored in date order"):
-        write_snapshot_file(conn, tmp_path / SNAPSHOT)
+def test_rows_stored_out_of_date_order_are_written_to_their_own_days(tmp_path):
+    conn = available_by_date(tmp_path, [(DAY, "C"), (DAY + timedelta(1), "B"), (DAY, "A")])
+    assert write_snapshot_file(conn, tmp_path / SNAPSHOT) == 3
+    snapshots = SnapshotFile(tmp_path / SNAPSHOT)
+    assert [snapshots.snapshot(DAY + timedelta(n))["symbol"].to_list() for n in (0, 1)] == [
+        ["A", "C"],
+        ["B"],
+    ]
+    assert snapshots.rows(DAY) == queries.snapshot(conn, DAY)
 
 
 @pytest.mark.parametrize(

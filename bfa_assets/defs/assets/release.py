@@ -39,7 +39,7 @@ def latest_check_results(
             evaluation = record.event.asset_check_evaluation if record and record.event else None
             if evaluation is None:  # never run, or planned and not run yet
                 continue
-            run = "this run" if record.run_id == context.run_id else f"run {record.run_id[:8]}"
+            run = "this run" if record.run_id == context.run.run_id else f"run {record.run_id[:8]}"
             findings.append(
                 Finding(
                     key.name,
