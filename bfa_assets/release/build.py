@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -143,8 +143,11 @@ def build_release(
         previous = release_dir.resolve() if release_dir.exists() else None
         with clock.step("database"):
             built = write_database(conn, stage / DATABASE, previous, full)
-        reuse = _previous_gzip(previous) if built.kind == INCREMENTAL else None
-        packed = _write_derived_files(conn, stage, covered, reuse, clock)
+        if built.kind == INCREMENTAL:
+            reuse, snapshots = _previous_gzip(previous), _previous_snapshot_file(previous)
+        else:
+            reuse = snapshots = None
+        packed = _write_derived_files(conn, stage, covered, reuse, snapshots, built.since, clock)
         with clock.step("stats, notes and sums"):
             stats = release_stats(conn, generated_at, covered)
             stats["build"] = built.as_dict() | {
@@ -174,15 +177,24 @@ def _previous_gzip(previous: Path) -> Previous:
     return Previous(previous / DATABASE, previous / DATABASE_GZ, digest)
 
 
+def _previous_snapshot_file(previous: Path) -> Path | None:
+    """The previous release's snapshot file, if it is the one its SHA256SUMS lists."""
+    path = previous / SNAPSHOT
+    listed = listed_digest(previous / SUMS, SNAPSHOT)
+    return path if path.exists() and listed == sha256_file(path) else None
+
+
 def _write_derived_files(
     conn: duckdb.DuckDBPyConnection,
     stage: Path,
     covered: Coverage,
     previous: Previous | None,
+    previous_snapshots: Path | None,
+    since: date | None,
     clock: _Clock,
 ) -> Packed:
     """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
-    file, the Parquet file and the pictures.
+    file (the previous one's days before `since` copied), the Parquet file and the pictures.
 
     The gzip (ISA-L) runs in a thread while DuckDB and Arrow write the snapshot and Parquet
     files (all three drop the GIL); the pictures come after, since matplotlib holds the GIL
@@ -197,7 +209,7 @@ def _write_derived_files(
             clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))
         )
         with clock.step("snapshot file"):
-            write_snapshot_file(copy, stage / SNAPSHOT)
+            write_snapshot_file(copy, stage / SNAPSHOT, previous_snapshots, since)
         with clock.step("parquet"):
             copy.execute(
                 f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",

@@ -38,38 +38,62 @@ class SnapshotFileError(ValueError):
     """The file is not a snapshot file (damaged, or something else under its name)."""
 
 
-def write_snapshot_file(conn: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> int:
+def write_snapshot_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike[str],
+    previous: str | os.PathLike[str] | None = None,
+    since: date | None = None,
+) -> int:
     """Write the available rows of the released database `conn` to `path`; returns their count.
 
     Days without an available symbol get an empty batch, so a day's batch is found by
-    subtraction.
+    subtraction. Given the previous release's file (verified by the caller) and the first day
+    whose rows changed since it (`since`; None: no day changed), the batches of the days before
+    `since` are copied from it and only the later days are read and sorted, so that the cost
+    of an update does not grow with the history.
     """
-    table = (
-        conn.sql(f"{AVAILABLE_ROWS} ORDER BY date, symbol")
-        .arrow()
-        .read_all()
-        .combine_chunks()  # so that a day's slice is one record batch
-    )
     import pyarrow.compute as pc  # imported here: a release-time cost `bfa query` never pays
 
-    dates = table["date"]
-    counts = pc.value_counts(dates)  # in order of first appearance: date order
+    first, kept = _kept_days(previous, since)
+    query, params = f"{AVAILABLE_ROWS} ORDER BY date, symbol", {}
+    if kept:
+        params = {"after": first + timedelta(days=len(kept))}
+        query = f"{AVAILABLE_ROWS} AND date >= $after ORDER BY date, symbol"
+    table = conn.sql(query, params=params).arrow().read_all().combine_chunks()  # a day: one slice
+    counts = pc.value_counts(table["date"])  # in order of first appearance: date order
     days = counts.field("values").to_pylist()
     rows_of = dict(zip(days, counts.field("counts").to_pylist(), strict=True))
-    first = days[0] if days else date.min
-    span = (days[-1] - first).days + 1 if days else 0
+    if not kept:
+        first = days[0] if days else date.min
+    span = max(len(kept), (days[-1] - first).days + 1 if days else 0)
     checked = Coverage.from_days(
         d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()
     )
     metadata = {FIRST_DATE: str(first), CHECKED: checked.to_text()}
     empty = pa.RecordBatch.from_pylist([], schema=table.schema)
     with ipc.new_file(str(path), table.schema.with_metadata(metadata)) as writer:
+        for batch in kept:
+            writer.write_batch(batch)
         offset = 0
-        for n in range(span):
+        for n in range(len(kept), span):
             rows = rows_of.get(first + timedelta(days=n), 0)
             writer.write_batch(table.slice(offset, rows).to_batches()[0] if rows else empty)
             offset += rows
-    return table.num_rows
+    return sum(batch.num_rows for batch in kept) + table.num_rows
+
+
+def _kept_days(
+    previous: str | os.PathLike[str] | None, since: date | None
+) -> tuple[date, list[pa.RecordBatch]]:
+    """The previous file's first day and its batches of the days before `since` (empty: write
+    the file whole). Days after its last and before `since` had no available symbol then, and
+    nothing before `since` changed: they get empty batches."""
+    if previous is None:
+        return date.min, []
+    old = SnapshotFile(previous)
+    count = old.days_stored() if since is None else (since - old.first_day).days
+    stored = [old.stored_batch(i) for i in range(min(max(count, 0), old.days_stored()))]
+    return old.first_day, stored + [old.empty] * (count - len(stored)) if stored else []
 
 
 class SnapshotFile:
@@ -86,11 +110,11 @@ class SnapshotFile:
                     f"no {' and no '.join(missing)} in its metadata (not a snapshot file, or "
                     "one from before checked days were recorded: materialize release_artifact)"
                 )
-            self._first = date.fromisoformat(metadata[FIRST_DATE].decode())
+            self.first_day = date.fromisoformat(metadata[FIRST_DATE].decode())
             self.coverage = Coverage.from_text(metadata[CHECKED].decode())
         except (OSError, pa.ArrowInvalid, TypeError, ValueError) as error:
             raise SnapshotFileError(f"cannot read the snapshot file {path}: {error}") from None
-        self._empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
+        self.empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
 
     def batch(self, day: date) -> pa.RecordBatch:
         """The rows of a checked `day` (symbol order), the columns of `queries.snapshot`.
@@ -99,9 +123,9 @@ class SnapshotFile:
         """
         if not self.coverage.checked(day):
             raise NotChecked(self.coverage, day)
-        index = (day - self._first).days
+        index = (day - self.first_day).days
         inside = 0 <= index < self._file.num_record_batches
-        return (self._batch(index) if inside else self._empty).select(SNAPSHOT_COLUMNS)
+        return (self.stored_batch(index) if inside else self.empty).select(SNAPSHOT_COLUMNS)
 
     def rows(self, day: date) -> Table:
         """`batch(day)` as rows of Python values, as the SQL snapshot gives them."""
@@ -116,9 +140,14 @@ class SnapshotFile:
         return pl.from_arrow(self.batch(day))
 
     def row_count(self) -> int:
-        return sum(self._batch(i).num_rows for i in range(self._file.num_record_batches))
+        return sum(self.stored_batch(i).num_rows for i in range(self.days_stored()))
 
-    def _batch(self, index: int) -> pa.RecordBatch:
+    def days_stored(self) -> int:
+        """Days from `first_day` with a batch (days after the last one have no symbol)."""
+        return self._file.num_record_batches
+
+    def stored_batch(self, index: int) -> pa.RecordBatch:
+        """Batch `index` as stored (the date column included), for a day checked or not."""
         try:
             return self._file.get_batch(index)
         except (OSError, pa.ArrowInvalid) as error:  # a damaged table of batches in the footer

@@ -175,3 +175,39 @@ def test_a_damaged_table_of_batches_is_a_clear_error_when_a_day_is_read(opened, 
         first = conn.execute("SELECT min(date) FROM available_by_date").fetchall()[0][0]
         for n in range(120):
             snapshots.snapshot(first + timedelta(days=n))
+
+
+def same_days(a: SnapshotFile, b: SnapshotFile) -> bool:
+    return (a.first_day, a.days_stored(), a.coverage) == (
+        b.first_day,
+        b.days_stored(),
+        b.coverage,
+    ) and all(a.stored_batch(i).equals(b.stored_batch(i)) for i in range(b.days_stored()))
+
+
+@pytest.mark.parametrize(
+    ("since", "changed"),
+    [
+        (DAY + timedelta(2), [(DAY + timedelta(2), "DUSDT"), (DAY + timedelta(6), "EUSDT")]),
+        (DAY + timedelta(5), [(DAY + timedelta(6), "EUSDT")]),  # after the previous last day
+        (None, []),  # nothing dated changed
+        (DAY - timedelta(3), [(DAY - timedelta(3), "AUSDT")]),  # before its first day: whole
+    ],
+    ids=["inside", "after-its-last-day", "no-change", "before-its-first-day"],
+)
+def test_an_update_from_the_previous_file_equals_a_whole_write(tmp_path, since, changed):
+    before = [(DAY, "AUSDT"), (DAY, "BUSDT"), (DAY + timedelta(3), "CUSDT")]
+    conn = available_by_date(tmp_path, before, [DAY + timedelta(n) for n in range(4)])
+    write_snapshot_file(conn, tmp_path / "previous.arrow")
+    if since is not None:  # the pipeline rewrites every row from `since` on
+        conn.execute("DELETE FROM daily_rows WHERE date >= ?", [since])
+        for row in [r for r in before if r[0] >= since] + changed:
+            conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 200, 2.5, 2)", row)
+        checked = {d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()}
+        for day in sorted({d for d, _ in changed} - checked):
+            conn.execute("INSERT INTO probe_log VALUES (?)", [day])
+    rows = write_snapshot_file(conn, tmp_path / "updated.arrow", tmp_path / "previous.arrow", since)
+    assert rows == write_snapshot_file(conn, tmp_path / "whole.arrow") == len(before) + len(changed)
+    assert same_days(
+        SnapshotFile(tmp_path / "updated.arrow"), SnapshotFile(tmp_path / "whole.arrow")
+    )
