@@ -22,6 +22,12 @@ def downstream(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"first": context.partition_keys[0]})
 
 
+@dg.asset_check(asset=upstream)
+def upstream_is_fine() -> dg.AssetCheckResult:
+    """Planned at the run's start for every partition of the run, evaluated once."""
+    return dg.AssetCheckResult(passed=True)
+
+
 def instance_at(home: Path, yaml: str) -> dg.DagsterInstance:
     """An instance in a new DAGSTER_HOME whose dagster.yaml is `yaml` ({home} filled in)."""
     home.mkdir()
@@ -32,7 +38,8 @@ def instance_at(home: Path, yaml: str) -> dg.DagsterInstance:
 def backfill_twice(instance: dg.DagsterInstance) -> dict:
     """Run BACKFILLS on `instance` (the second one overwrites part of the first); what it
     recorded."""
-    job = dg.Definitions(assets=[upstream, downstream]).resolve_implicit_global_asset_job_def()
+    defs = dg.Definitions(assets=[upstream, downstream], asset_checks=[upstream_is_fine])
+    job = defs.resolve_implicit_global_asset_job_def()
     runs = []
     for first, last in BACKFILLS:
         result = job.execute_in_process(instance=instance, tags={
@@ -61,6 +68,13 @@ def recorded(instance: dg.DagsterInstance, run_ids: list[str]) -> dict:
             "last": (last.storage_id, last.partition_key, run[last.run_id]),
             "planned": [(r.storage_id, run[r.run_id], r.partition_key) for r in planned],
         }
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        upstream_is_fine.check_key, limit=1000
+    )
+    seen["check executions"] = sorted(
+        ((run[r.run_id], r.partition, r.status.value, r.event.dagster_event_type) for r in history),
+        key=repr,
+    )
     seen["run logs"] = [
         [
             (e.dagster_event_type, e.dagster_event.partition, str(e.dagster_event.asset_key))

@@ -53,6 +53,8 @@ def test_a_ranged_backfill_is_recorded_exactly_as_by_the_stock_storage(tmp_path,
     assert recorded == stock_recorded
     assert recorded["upstream"]["materialized"] == DAYS.get_partition_keys()[:40]
     assert len(recorded["downstream"]["records"]) == 40 + 21
+    # the check planned for every partition of each run (one row each), then evaluated once
+    assert len(recorded["check executions"]) == 40 + 21 + 2
     assert recorded["upstream"]["last"][1:] == ("2024-02-09", "run1")
     assert stock_single_writes - batching_single_writes == ASSET_EVENTS  # went in batches
 

@@ -208,6 +208,11 @@ def _timings(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
+def _newest_day_with_files(db: Path) -> date:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.execute("SELECT max(date) FROM available_by_date").fetchall()[0][0]
+
+
 def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, float]]:
     """In-process timing of the query functions `bfa query` calls (ms); the snapshot also
     without the snapshot file, as it is answered for a database downloaded alone."""
@@ -284,8 +289,9 @@ def bench_size(
         }
         db = release / "availability.duckdb"
         print("… queries", flush=True)
-        result.queries = time_queries(db, end, "BTCUSDT")
-        result.commands = whole_commands.time_commands(db, end, "BTCUSDT")
+        day = _newest_day_with_files(db)  # before ~08:00 UTC yesterday's are not published
+        result.queries = time_queries(db, day, "BTCUSDT")
+        result.commands = whole_commands.time_commands(db, day, "BTCUSDT")
         result.release_step = release_bench.run(tmp / "bfa.duckdb", [1, 3, 6])
         return result
 
