@@ -1,4 +1,4 @@
-"""Fewer garbage collections during a big step.
+"""Fewer garbage collections during a big step (and in the test simulator's process).
 
 A full history keeps millions of small objects alive at once (listed files, parsed bars) on
 top of everything Dagster has loaded, and Python's collector, triggered every 700 allocations,

@@ -1,4 +1,5 @@
-"""The shapes of query answers: plain rows, so that printing them needs no data-frame library.
+"""The shapes of query answers: plain rows, so that printing them needs no data-frame library;
+and which released rows a snapshot is made of, shared by the SQL snapshot and the snapshot file.
 
 Named tuples rather than dataclasses: `bfa query snapshot` from the snapshot file imports
 this module beside pyarrow alone, and `dataclasses` (it imports `inspect`) would add a good

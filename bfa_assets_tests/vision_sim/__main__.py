@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import gc
 from datetime import datetime
 
+from bfa_assets.steps.heap import fewer_collections
 from bfa_assets_tests.vision_sim import scenarios
 from bfa_assets_tests.vision_sim.faults import KINDS, OPTIONS, FaultPlan
 from bfa_assets_tests.vision_sim.server import SimServer
@@ -36,26 +36,16 @@ def main(argv: list[str] | None = None) -> None:
     universe = scenarios.build(args.scenario, seed=args.seed, now=args.now, symbols=args.symbols)
     plan = FaultPlan.parse(args.faults, latency_ms=args.latency_ms, seed=args.seed)
     server = SimServer(universe, plan, port=args.port, host=args.host)
-    _collect_rarely()
     print(
         f"vision-sim: scenario {universe.name} ({len(universe.symbols)} symbols, now "
         f"{universe.now:%Y-%m-%d %H:%M}Z) on {server.url}\n"
         f"  BFA_VISION_URL={server.vision_url}\n  BFA_FAPI_URL={server.fapi_url}",
         flush=True,
     )
-    server.serve_forever()
-
-
-def _collect_rarely() -> None:
-    """Keep the cyclic garbage collector off the universe's caches.
-
-    A full history caches millions of objects (bars, zips, listed objects) that live as long as
-    the process; Python's full collections walked all of them again and again, a third of the
-    simulator's CPU at 1,007 symbols (docs/benchmarks.md). What exists now is frozen out of
-    collection, and full collections are left for when young ones have run very many times.
-    """
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1_000)
+    # the universe's caches (bars, zips, listed objects) live as long as the process: a full
+    # history's collections walked millions of them again and again (docs/benchmarks.md)
+    with fewer_collections():
+        server.serve_forever()
 
 
 if __name__ == "__main__":
