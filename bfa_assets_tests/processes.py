@@ -38,9 +38,10 @@ def wait_until(
 
 @contextmanager
 def simulator_process(
-    *args: str, env: dict | None = None
+    *args: str, env: dict | None = None, ready_within: float = 60
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`python -m bfa_assets_tests.vision_sim ARGS --port P`; yields (base URL, process)."""
+    """`python -m bfa_assets_tests.vision_sim ARGS --port P`; yields (base URL, process) once
+    it answers (`--prerender` of the full scenario takes minutes)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bfa_assets_tests.vision_sim", *args, "--port", str(port)],
@@ -53,7 +54,7 @@ def simulator_process(
     try:
         wait_until(
             lambda: httpx.get(f"{url}/_sim/health", timeout=2).status_code == 200,
-            60,
+            ready_within,
             "simulator",
             process,
         )

@@ -119,8 +119,9 @@ class AutomationResource(dg.ConfigurableResource):
 
 
 # DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it; beyond this
-# limit it evicts its cache and spills to its temp directory (see docs/benchmarks.md).
-DUCKDB_MEMORY_LIMIT = "512MB"
+# limit it evicts its cache and spills to its temp directory. A full history's availability
+# write filled 512 MB on top of the Python heap: the run's peak (see docs/benchmarks.md).
+DUCKDB_MEMORY_LIMIT = "384MB"
 
 
 class Warehouse(DuckDBResource):

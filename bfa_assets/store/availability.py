@@ -3,7 +3,7 @@ whole window."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -14,6 +14,7 @@ from bfa_assets.store import changes
 from bfa_assets.store.selection import WINDOW, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
 from bfa_assets.vision import keys
+from bfa_assets.vision.availability import FOUND_SCHEMA
 
 AVAILABILITY_SCHEMA = {
     "date": pl.Date,
@@ -32,7 +33,7 @@ SYMBOLS_PER_PART = 100
 
 def availability_parts(
     first_days: dict[str, date],
-    found: pl.DataFrame,
+    found: Mapping[str, pl.DataFrame],
     start: date,
     end: date,
     base_url: str,
@@ -40,14 +41,16 @@ def availability_parts(
     symbols_per_part: int = SYMBOLS_PER_PART,
 ) -> Iterator[pl.DataFrame]:
     """One row per (date, symbol) in [start, end] from the symbol's first 1m day on, built
-    `symbols_per_part` symbols at a time; `found` holds the listed files (FOUND_SCHEMA). A whole
-    history is 1.3 M rows with their URLs, and built at once it was the run's peak of memory."""
+    `symbols_per_part` symbols at a time; `found` holds each symbol's listed files
+    (FOUND_SCHEMA). A whole history is 1.3 M rows with their URLs, and built at once it was the
+    run's peak of memory."""
     days = pl.DataFrame({"date": pl.date_range(start, end, "1d", eager=True)}).lazy()
-    by_symbol = found.partition_by("symbol", as_dict=True)
     symbols = list(first_days)
     for i in range(0, len(symbols), symbols_per_part):
         part = {s: first_days[s] for s in symbols[i : i + symbols_per_part]}
-        files = pl.concat([found.clear(), *(by_symbol[(s,)] for s in part if (s,) in by_symbol)])
+        files = pl.concat(
+            [pl.DataFrame(schema=FOUND_SCHEMA), *(found[s] for s in part if s in found)]
+        )
         yield _rows(days, part, files, base_url.rstrip("/"), checked_at)
 
 

@@ -45,11 +45,13 @@ async def list_window(
     start: date,
     end: date,
     on_progress: Callable[[str], None] = lambda _: None,
-) -> pl.DataFrame:
-    """The 1m files of every symbol for [start, end] (FOUND_SCHEMA), or WindowFailed naming
-    each failure.
+) -> dict[str, pl.DataFrame]:
+    """Each symbol's 1m files for [start, end] (FOUND_SCHEMA), or WindowFailed naming each
+    failure.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
+    The frames stay apart: rows are built a few symbols at a time, and a whole history's files
+    concatenated, then split again, cost two more copies of them at the run's peak of memory.
     """
     symbols = list(first_days)
     done = 0
@@ -74,4 +76,4 @@ async def list_window(
         raise WindowFailed(
             f"listing 1m files for {start}..{end} failed for {len(failures)} symbol(s): {details}"
         )
-    return pl.concat([found_frame([]), *results])  # type: ignore[list-item]
+    return dict(zip(symbols, results, strict=True))  # type: ignore[arg-type]

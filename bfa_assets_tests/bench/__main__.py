@@ -240,12 +240,12 @@ def time_queries(db: Path, day: date, symbol: str) -> dict[str, tuple[float, flo
 @contextmanager
 def workspace(symbols: int | None, latency_ms: float, storage: str = "batching"):
     """A simulator and an empty instance (on `storage`), database and release folder."""
-    args = ["--scenario", "full", "--latency-ms", str(latency_ms)]
+    args = ["--scenario", "full", "--latency-ms", str(latency_ms), "--prerender"]
     if symbols:
         args += ["--symbols", str(symbols)]
     with (
         TemporaryDirectory(prefix="bfa-bench-") as tmp,
-        simulator_process(*args) as (url, process),
+        simulator_process(*args, ready_within=900) as (url, process),
         storage_env(storage) as instance_env,
         patch.dict(os.environ, instance_env),  # asset_step_seconds opens the instance here
     ):

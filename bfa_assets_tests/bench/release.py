@@ -26,6 +26,7 @@ from tempfile import TemporaryDirectory
 
 import duckdb
 
+from bfa_assets.defs.resources import DUCKDB_MEMORY_LIMIT
 from bfa_assets.release.build import Release, build_release
 from bfa_assets.release.files import DATABASE, DATABASE_GZ
 from bfa_assets.store import availability, rankings
@@ -107,7 +108,7 @@ def bench_history(source: Path, years: int | None, folder: Path) -> HistoryResul
     newest = cut_history(source, working, years)
     release = folder / "release"
     with duckdb.connect(str(working)) as conn:
-        conn.execute("SET memory_limit = '512MB'")  # as the Warehouse resource sets it
+        conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # as the Warehouse sets it
         (rows, first_day) = conn.execute(
             "SELECT count(*), min(date) FROM daily_availability"
         ).fetchall()[0]

@@ -52,3 +52,15 @@ def test_a_bad_option_is_refused():
         timeout=60,
     )
     assert result.returncode == 2 and "invalid choice: 'huge'" in result.stderr
+
+
+def test_a_prerendered_simulator_lists_what_a_plain_one_does():
+    prefix = f"{KLINES}BTCUSDT/1m/"
+    with (
+        simulator_process("--scenario", "tiny", "--prerender") as (url, _),
+        simulator_process("--scenario", "tiny") as (plain, _),
+        httpx.Client(timeout=10) as http,
+    ):
+        rendered = walk_v1(http, f"{url}/data.binance.vision", prefix=prefix, max_keys=20)
+        expected = walk_v1(http, f"{plain}/data.binance.vision", prefix=prefix, max_keys=20)
+    assert [p.raw for p in rendered] == [p.raw for p in expected] and len(rendered) > 3

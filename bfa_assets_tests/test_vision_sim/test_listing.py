@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
 from bfa_assets_tests.test_vision_sim.s3xml import get_page, walk_v1, walk_v2
-from bfa_assets_tests.vision_sim import SimServer, build
+from bfa_assets_tests.vision_sim import SimServer, bucket, build
 from bfa_assets_tests.vision_sim.scenarios import snapshot_symbols
 
 KLINES = "data/futures/um/daily/klines/"
@@ -152,3 +156,34 @@ def test_listing_walks_the_tree_top_down(sim, http):
         f"{KLINES}BTCUSDT/",
         f"{KLINES}BTCUSDT_220930/",
     ]
+
+
+def _every_page(universe, prefix: str, max_keys: int) -> list[bytes]:
+    pages, after = [], ""
+    while True:
+        req = bucket.ListRequest(prefix=prefix, after=after, max_keys=max_keys)
+        page = bucket.list_objects(universe, req)
+        pages.append(page)
+        keys = re.findall(rb"<Key>([^<]*)</Key>", page)
+        if b"<IsTruncated>true" not in page:
+            return pages
+        after = html.unescape(keys[-1].decode())
+
+
+@pytest.mark.parametrize("max_keys", [3, 1000])
+def test_prerendered_listings_are_the_same_bytes_and_rendered_again_when_the_clock_moves(max_keys):
+    """Rendering what a history lists before serving changes no byte of any page, and a
+    clock that moves on renders again: BTCUSDT's 2022-10-01 files are re-uploaded on 10-05."""
+    fresh, rendered = build("tiny"), build("tiny")
+    for universe in (fresh, rendered):
+        universe.set_now(datetime(2022, 10, 5, tzinfo=UTC))
+    folders = [f"{KLINES}{s}/1m/" for s in rendered.symbols]
+    folders += [f"data/futures/um/monthly/klines/{s}/1d/" for s in rendered.symbols]
+    assert bucket.render_listings(rendered, folders) == len(rendered.listed) > 1000
+    btc = f"{KLINES}BTCUSDT/1m/"
+    before = _every_page(rendered, btc, max_keys)
+    for prefix in [*folders, KLINES, "data/futures/um/", f"{KLINES}BTCUSDT/1d/"]:
+        assert _every_page(rendered, prefix, max_keys) == _every_page(fresh, prefix, max_keys)
+    later = build("tiny")  # its clock is after the re-upload
+    rendered.set_now(later.now)
+    assert _every_page(rendered, btc, max_keys) == _every_page(later, btc, max_keys) != before

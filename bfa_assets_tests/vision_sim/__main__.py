@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import time
 from datetime import datetime
 
 from bfa_assets.steps.heap import fewer_collections
 from bfa_assets_tests.vision_sim import scenarios
+from bfa_assets_tests.vision_sim.bucket import render_listings
 from bfa_assets_tests.vision_sim.faults import KINDS, OPTIONS, FaultPlan
 from bfa_assets_tests.vision_sim.server import SimServer
+from bfa_assets_tests.vision_sim.universe import DAILY_ROOT, MONTHLY_ROOT, Universe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,20 +35,41 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--faults", default="", help="e.g. '503=0.05,reset=0.01,jitter=50'")
+    parser.add_argument(
+        "--prerender",
+        action="store_true",
+        help="before serving, render what a history lists (every symbol's daily 1m and monthly "
+        "1d folder), so that a benchmark measures the pipeline, not the simulator",
+    )
     args = parser.parse_args(argv)
     universe = scenarios.build(args.scenario, seed=args.seed, now=args.now, symbols=args.symbols)
     plan = FaultPlan.parse(args.faults, latency_ms=args.latency_ms, seed=args.seed)
     server = SimServer(universe, plan, port=args.port, host=args.host)
+    # the universe's caches (bars, zips, listed objects) live as long as the process: a full
+    # history's collections walked millions of them again and again (docs/benchmarks.md)
+    with fewer_collections():
+        if args.prerender:
+            prerender(universe)
+        _serve(server, universe)
+
+
+def prerender(universe: Universe) -> None:
+    started = time.process_time()
+    folders = [f"{DAILY_ROOT}{s}/1m/" for s in universe.symbols]
+    folders += [f"{MONTHLY_ROOT}{s}/1d/" for s in universe.symbols]
+    entries = render_listings(universe, folders)
+    seconds = time.process_time() - started
+    print(f"vision-sim: rendered {entries} listing entries in {seconds:.1f} s", flush=True)
+
+
+def _serve(server: SimServer, universe: Universe) -> None:
     print(
         f"vision-sim: scenario {universe.name} ({len(universe.symbols)} symbols, now "
         f"{universe.now:%Y-%m-%d %H:%M}Z) on {server.url}\n"
         f"  BFA_VISION_URL={server.vision_url}\n  BFA_FAPI_URL={server.fapi_url}",
         flush=True,
     )
-    # the universe's caches (bars, zips, listed objects) live as long as the process: a full
-    # history's collections walked millions of them again and again (docs/benchmarks.md)
-    with fewer_collections():
-        server.serve_forever()
+    server.serve_forever()
 
 
 if __name__ == "__main__":

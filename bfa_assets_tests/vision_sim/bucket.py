@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -186,23 +186,47 @@ def list_objects(universe: Universe, req: ListRequest) -> bytes:
     head.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
     if truncated and req.v2:
         head.append(f"<NextContinuationToken>{_encode_token(page[-1][1])}</NextContinuationToken>")
-    body = head + [_contents(universe, key, build) for key, build in objects]
-    body += [f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>" for p in prefixes]
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}">'
-        + "".join(body)
+    start = f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}">' + "".join(
+        head
+    )
+    end = (
+        "".join(f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>" for p in prefixes)
         + "</ListBucketResult>"
-    ).encode()
+    )
+    contents = [_contents(universe, key, build) for key, build in objects]
+    return b"".join([start.encode(), *contents, end.encode()])
 
 
-def _contents(universe: Universe, key: str, build: Callable[[], SimObject | None] | None) -> str:
+def render_listings(universe: Universe, prefixes: Iterable[str]) -> int:
+    """Render every listing entry under each prefix now, building what each needs (a 1d
+    file's bytes for its size and ETag), so that listing them later costs a lookup per key;
+    how many entries.
+
+    A scenario fixes the bucket under one clock: a benchmark that renders what its run will
+    list before the run starts measures the pipeline rather than the simulator making objects.
+    """
+    count = 0
+    for prefix in prefixes:
+        for _, key, build in iter_entries(universe, prefix, "", ""):
+            _contents(universe, key, build)
+            count += 1
+    return count
+
+
+def _contents(universe: Universe, key: str, build: Callable[[], SimObject | None] | None) -> bytes:
+    """The `<Contents>` entry of `key`, rendered once per clock (`universe.listed`)."""
+    try:
+        return universe.listed[key]
+    except KeyError:
+        pass
     obj = build() if build is not None else universe.object_at(key)
     assert obj is not None, key  # the tree only lists objects that exist
-    return (
+    entry = universe.listed[key] = (
         f"<Contents><Key>{escape(key)}</Key><LastModified>{iso_ms(obj.last_modified)}</LastModified>"
         f"<ETag>{escape(obj.etag)}</ETag><Size>{obj.size}</Size>"
         "<StorageClass>STANDARD</StorageClass></Contents>"
-    )
+    ).encode()
+    return entry
 
 
 @lru_cache(maxsize=64)  # a page lists a zip and its CHECKSUM, modified at the same moment

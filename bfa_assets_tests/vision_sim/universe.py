@@ -181,6 +181,7 @@ class Universe:
         self.symbols = sorted(self._lives)  # str order == UTF-8 byte order
         self.exchange_only = exchange_only or []
         self._cache: dict[tuple, object] = {}
+        self.listed: dict[str, bytes] = {}  # key -> its rendered listing entry (bucket.py)
         self._now = now
         self.set_now(now)
 
@@ -195,6 +196,7 @@ class Universe:
             raise ValueError("now must be timezone-aware")
         self._now = now.astimezone(UTC)
         self._cache = {}
+        self.listed = {}
 
     def _cached(self, key: tuple, build):
         try:

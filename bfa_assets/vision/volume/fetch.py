@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -96,39 +97,58 @@ async def fetch_and_parse(
 ) -> Downloaded:
     """Every source fetched, verified and parsed; its bars handed to `on_bars` batch by batch.
 
-    A fixed pool of workers (as many as the client's concurrency, not a task per file) takes
-    the sources in turn, and every `batch_size` fetched files are parsed, their bars handed on
-    (e.g. inserted) and let go with the bodies: memory holds one batch, not a whole history's
-    the whole history's zips or its bars.
+    A fixed pool of workers (twice the client's concurrency, not a task per file) takes the
+    sources in turn: while a worker verifies the file it got, another's request has its slot.
+    Every `batch_size` fetched files are parsed, their bars handed on (e.g. inserted) and let
+    go with the bodies, in one thread beside the event loop (Polars and DuckDB release the
+    GIL), one batch after the other: the requests go on meanwhile, and memory holds a batch or
+    two, not a whole history's zips or bars.
     """
     todo = iter(sources)
     pending: list[Fetched] = []
+    failed: list[Failed] = []  # downloads that failed (the parser adds parse failures apart)
     downloaded = Downloaded()
     step = max(1, len(sources) // 10)
+    loop = asyncio.get_running_loop()
+    parsed: list[asyncio.Future[None]] = []
 
-    def parse(batch: list[Fetched]) -> None:
+    def parse(batch: list[Fetched]) -> None:  # in the parsing thread
         part = parse_bars(batch)
         on_bars(part.bars)
         downloaded.add(part)
+
+    def hand_over(batch: list[Fetched]) -> None:
+        for earlier in parsed:
+            if earlier.done() and earlier.exception() is not None:
+                raise earlier.exception()  # type: ignore[misc]  # fail now, not at the end
+        parsed.append(loop.run_in_executor(parser, parse, batch))
 
     async def worker() -> None:
         nonlocal pending
         for source in todo:  # shared: each worker takes the next source
             result = await fetch_verified(http, source)
             if isinstance(result, Failed):
-                downloaded.failures.append(result)
+                failed.append(result)
             else:
                 downloaded.sources.append(source)
                 pending.append(result)
                 if len(pending) >= batch_size:
                     batch, pending = pending, []
-                    parse(batch)
-            done = len(downloaded.sources) + len(downloaded.failures)
+                    hand_over(batch)
+            done = len(downloaded.sources) + len(failed)
             if done % step == 0 or done == len(sources):
                 on_progress(
                     f"fetched {done}/{len(sources)} 1d files ({http.stats.requests} requests)"
                 )
 
-    await asyncio.gather(*(worker() for _ in range(min(http.concurrency, len(sources)))))
-    parse(pending)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bfa-parse") as parser:
+        try:
+            workers = min(2 * http.concurrency, len(sources))
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            hand_over(pending)
+        finally:
+            await asyncio.gather(*parsed, return_exceptions=True)  # no thread left running
+        for batch in parsed:
+            batch.result()
+    downloaded.failures += failed
     return downloaded
