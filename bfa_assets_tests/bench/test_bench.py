@@ -15,7 +15,8 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     assert "| full history, empty database | 12 | 10 |" in table
     row = next(line for line in table.splitlines() if line.startswith("| full history"))
     wall, pipeline_cpu, simulator_cpu = (float(c.strip(" s")) for c in row.split("|")[4:7])
-    assert pipeline_cpu > 0 and simulator_cpu > 0 and wall > 0
+    # the simulator rendered its listings before the run: here it may serve it in < 0.05 s
+    assert pipeline_cpu > 0 and simulator_cpu >= 0 and wall > 0
     assert "| daily lookback (20 days), filled database | 12 | 20 |" in table
     for query in ("snapshot", "snapshot (SQL)", "timeline", "range", "top"):
         assert f"| {query} |" in table

@@ -177,8 +177,7 @@ def test_prerendered_listings_are_the_same_bytes_and_rendered_again_when_the_clo
     fresh, rendered = build("tiny"), build("tiny")
     for universe in (fresh, rendered):
         universe.set_now(datetime(2022, 10, 5, tzinfo=UTC))
-    folders = [f"{KLINES}{s}/1m/" for s in rendered.symbols]
-    folders += [f"data/futures/um/monthly/klines/{s}/1d/" for s in rendered.symbols]
+    folders = rendered.history_folders()
     assert bucket.render_listings(rendered, folders) == len(rendered.listed) > 1000
     btc = f"{KLINES}BTCUSDT/1m/"
     before = _every_page(rendered, btc, max_keys)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from bfa_assets.vision.http import HttpClient
@@ -13,12 +15,16 @@ from bfa_assets.vision.volume.plan import plan_sources
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
 
-def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
-    needs = {
+def _needs(tiny) -> dict:
+    return {
         s: [r["date"] for r in tiny.availability_truth(TINY_START, TINY_END)
             if r["symbol"] == s and r["available"]]
         for s in tiny.symbols
     }  # fmt: skip
+
+
+def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
+    needs = _needs(tiny)
 
     async def go(batch_size: int):
         parts = []
@@ -47,3 +53,25 @@ def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
     assert small.days_without_bar == whole.days_without_bar
     truth = tiny.volume_truth(TINY_START, TINY_END)
     assert small_rows.height == len(truth)
+
+
+def test_a_batch_that_cannot_be_stored_fails_the_fetch_and_leaves_no_thread(sim, tiny):
+    """Batches are parsed and handed on in a thread beside the requests: a failure there (the
+    store refusing the bars, say) is the fetch's failure, raised once no batch is in flight."""
+    needs = _needs(tiny)
+    handed: list[int] = []
+
+    def refuse_the_second(bars: pl.DataFrame) -> None:
+        handed.append(bars.height)
+        if len(handed) == 2:
+            raise OSError("disk full")
+
+    async def go():
+        async with HttpClient(sim.vision_url) as http:
+            plan = await plan_sources(http, needs, TINY_END)
+            await fetch_and_parse(http, plan.sources, lambda _: None, refuse_the_second, 5)
+
+    with pytest.raises(OSError, match="disk full"):
+        asyncio.run(go())
+    assert len(handed) >= 2
+    assert not [t for t in threading.enumerate() if t.name.startswith("bfa-parse")]

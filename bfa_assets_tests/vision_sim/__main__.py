@@ -11,7 +11,7 @@ from bfa_assets_tests.vision_sim import scenarios
 from bfa_assets_tests.vision_sim.bucket import render_listings
 from bfa_assets_tests.vision_sim.faults import KINDS, OPTIONS, FaultPlan
 from bfa_assets_tests.vision_sim.server import SimServer
-from bfa_assets_tests.vision_sim.universe import DAILY_ROOT, MONTHLY_ROOT, Universe
+from bfa_assets_tests.vision_sim.universe import Universe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def prerender(universe: Universe) -> None:
     started = time.process_time()
-    folders = [f"{DAILY_ROOT}{s}/1m/" for s in universe.symbols]
-    folders += [f"{MONTHLY_ROOT}{s}/1d/" for s in universe.symbols]
-    entries = render_listings(universe, folders)
+    entries = render_listings(universe, universe.history_folders())
     seconds = time.process_time() - started
     print(f"vision-sim: rendered {entries} listing entries in {seconds:.1f} s", flush=True)
 

@@ -340,6 +340,13 @@ class Universe:
             return StaticFolder(list(self._monthly_names(symbol, interval)))
         return None
 
+    def history_folders(self) -> list[str]:
+        """Every symbol's daily `1m/` and monthly `1d/` folder: what a history's listings read
+        (availability lists the first, volume's planning the second)."""
+        return [f"{DAILY_ROOT}{s}/1m/" for s in self.symbols] + [
+            f"{MONTHLY_ROOT}{s}/1d/" for s in self.symbols
+        ]
+
     def _root_names(self, daily: bool) -> list[str]:
         return [f"{s}/" for s in self.symbols if self._has_files(s, daily)]
 

@@ -148,7 +148,7 @@ async def fetch_and_parse(
             hand_over(pending)
         finally:
             await asyncio.gather(*parsed, return_exceptions=True)  # no thread left running
-        for batch in parsed:
-            batch.result()
+        for parsing in parsed:
+            parsing.result()  # a parse that failed fails the fetch
     downloaded.failures += failed
     return downloaded
