@@ -41,7 +41,7 @@ def simulator_process(
     *args: str, env: dict | None = None, ready_within: float = 60
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`python -m bfa_assets_tests.vision_sim ARGS --port P`; yields (base URL, process) once
-    it answers (`--prerender` of the full scenario takes minutes)."""
+    it answers (`--prerender` of the full scenario takes about a minute)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bfa_assets_tests.vision_sim", *args, "--port", str(port)],

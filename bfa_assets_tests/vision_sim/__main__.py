@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     with fewer_collections():
         if args.prerender:
             prerender(universe)
-        _serve(server, universe)
+        _serve(server)
 
 
 def prerender(universe: Universe) -> None:
@@ -60,7 +60,8 @@ def prerender(universe: Universe) -> None:
     print(f"vision-sim: rendered {entries} listing entries in {seconds:.1f} s", flush=True)
 
 
-def _serve(server: SimServer, universe: Universe) -> None:
+def _serve(server: SimServer) -> None:
+    universe = server.universe
     print(
         f"vision-sim: scenario {universe.name} ({len(universe.symbols)} symbols, now "
         f"{universe.now:%Y-%m-%d %H:%M}Z) on {server.url}\n"

@@ -221,11 +221,12 @@ def _contents(universe: Universe, key: str, build: Callable[[], SimObject | None
         pass
     obj = build() if build is not None else universe.object_at(key)
     assert obj is not None, key  # the tree only lists objects that exist
-    entry = universe.listed[key] = (
+    entry = (
         f"<Contents><Key>{escape(key)}</Key><LastModified>{iso_ms(obj.last_modified)}</LastModified>"
         f"<ETag>{escape(obj.etag)}</ETag><Size>{obj.size}</Size>"
         "<StorageClass>STANDARD</StorageClass></Contents>"
     ).encode()
+    universe.listed[key] = entry
     return entry
 
 
