@@ -199,10 +199,7 @@ def _from_database(db: str, command: Command, args: argparse.Namespace) -> objec
             queries.check_release(conn)
             return getattr(queries, command.query)(conn, *command.values(args))
     except queries.NotARelease as error:
-        raise CliError(
-            f"{db} is not a release database ({error}): bfa query reads the release's "
-            f"{DATABASE} (in $BFA_RELEASE_DIR), not the working database"
-        ) from None
+        raise CliError(f"cannot answer from {db}: {error}") from None
     except queries.UnknownSymbol as error:
         raise CliError(str(error)) from None
     except duckdb.Error as error:

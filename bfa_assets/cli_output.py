@@ -51,11 +51,22 @@ TOP_COLUMNS = """columns (the cohort: USDT-quoted perpetuals with a volume row t
                      (e.g. -3: from rank 8 to 5); blank: not ranked N days earlier"""
 
 
-SUMMARY_FACTS = """facts:
-  first_date, latest_date   the first and latest day with availability rows
-  checked_days, checked_ranges       the days the release checked (probe_log)
-  unchecked_days, unchecked_ranges   the days from 2019-09-25 to the latest checked day that
-                                     it did not check: answers about them exit with status 3"""
+SUMMARY_FACTS = """facts (named as in the release's stats.json and RELEASE_NOTES.md):
+  generated_at                 when the release was made (UTC)
+  history                      the days the release is about: from 2019-09-25, the first day of
+                               futures data on Vision, to the day before it was made
+  checked_days, checked_ranges     the days it checked (listed every symbol's files for)
+  latest_checked_date          the newest of them
+  unchecked_days, unchecked_ranges the days of the history it did not check, those after the
+                                   latest checked day included: answers about them exit with 3
+  complete                     yes when every day of the history was checked
+  symbols_discovered           every folder of Vision's USD-M klines ever listed (delisted too);
+  perpetual_symbols_discovered, delivery_symbols_discovered   of them, perpetuals and dated
+  symbols_checked              symbols checked on at least one day (first file on or before it)
+  symbols_with_files           symbols with a 1m file on at least one checked day
+  availability_rows, available_rows   rows of daily_availability, and those with a file
+  available_on_latest_checked_date    symbols with a 1m file on the latest checked day
+  ranked_days, latest_ranked_date     days with a volume ranking, and the newest of them"""
 
 
 def render(result: object, as_json: bool) -> str:
@@ -64,12 +75,11 @@ def render(result: object, as_json: bool) -> str:
     if isinstance(result, dict):
         if as_json:
             return json.dumps(result, default=str, indent=2, ensure_ascii=False)
-        return "\n".join(f"{key}: {_fact(value)}" for key, value in result.items())
+        return "\n".join(f"{key}: {fact(value)}" for key, value in result.items())
     if as_json:
         return json.dumps(result.dicts(), default=str, ensure_ascii=False)
-    if "checked" in result.columns:
-        return _timeline_text(result)
-    return table_text(result.columns, result.rows)
+    text = (_timeline_text if "checked" in result.columns else _table_text)(result)
+    return f"{text}\n({result.note})" if result.note else text
 
 
 def table_text(columns: tuple[str, ...], rows: list[tuple], markers: dict | None = None) -> str:
@@ -86,6 +96,10 @@ def table_text(columns: tuple[str, ...], rows: list[tuple], markers: dict | None
         lines.append(_line(row, widths, right))
     lines += markers.get(len(cells), [])
     return "\n".join(lines) + f"\n({_count(len(rows), 'row')})"
+
+
+def _table_text(result: Table) -> str:
+    return table_text(result.columns, result.rows)
 
 
 def _line(cells: list[str] | tuple[str, ...], widths: list[int], right: list[bool]) -> str:
@@ -173,10 +187,10 @@ def _delistings_json(result: Delistings) -> str:
     )
 
 
-def _fact(value: object) -> str:
+def fact(value: object) -> str:
     """A summary value: ranges of days as `first … last (N days)`, lists joined."""
     if isinstance(value, list):
-        return ", ".join(_fact(item) for item in value) if value else "none"
+        return ", ".join(fact(item) for item in value) if value else "none"
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], date):
         return span(*value)
     return _cell("", value)

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 
 HISTORY_START = date(2019, 9, 25)  # the day of Vision's first USD-M futures file
+
+
+def newest_day(now: datetime) -> date:
+    """The newest day there can be data for at `now`: yesterday in UTC (Vision publishes a day's
+    files after it ends), the newest daily partition."""
+    return now.date() - timedelta(days=1)
 
 
 class Window(namedtuple("Window", ["start", "end"])):

@@ -31,9 +31,16 @@ class Finding:
     counts: dict[str, int | float | str] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)  # the offending dates/symbols, as lines
     source: str = ""  # where the verdict was recorded (e.g. a run), when read back
+    skipped: bool = False  # the check could not look (`summary` says why): neither verdict
 
     def details_markdown(self) -> str:
         return bullets(self.details)
+
+    @property
+    def outcome(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "passed" if self.passed else f"FAILED ({self.severity})"
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
@@ -123,9 +130,7 @@ def exchange_cross_check(
     """
     name = "exchange_info_cross_check"
     if exchange is None:
-        return Finding(
-            name, True, WARN, f"skipped: exchangeInfo unavailable ({problem})", {"skipped": "yes"}
-        )
+        return Finding(name, True, WARN, f"exchangeInfo unavailable ({problem})", skipped=True)
     day = exchange.server_time.date() - timedelta(days=2)
     listed = {
         e.symbol
@@ -141,13 +146,7 @@ def exchange_cross_check(
         WHERE a.date = $day AND a.available AND s.kind = 'perpetual' AND s.quote_asset = 'USDT'
     """, {"day": day})}  # fmt: skip
     if not available:
-        return Finding(
-            name,
-            True,
-            WARN,
-            f"skipped: nothing probed for {day} yet",
-            {"skipped": "yes", "date": str(day)},
-        )
+        return Finding(name, True, WARN, f"{day} was not checked: nothing to compare", skipped=True)
     union = listed | available
     match = len(listed & available) / len(union)
     only_exchange, only_vision = sorted(listed - available), sorted(available - listed)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from bfa_assets.defs.resources import FapiResource, ReleaseResource, VisionResource, Warehouse
@@ -63,6 +64,13 @@ class Released:
     db_path: Path
     release_dir: Path
     windows: tuple[tuple[date, date], ...]
+
+    @property
+    def newest(self) -> date:
+        """The newest day the release is about: the day before it was made (real time, not the
+        simulator's), so every day after TINY_END is in it, unchecked."""
+        with duckdb.connect(str(self.release_dir / "availability.duckdb"), read_only=True) as c:
+            return c.execute("SELECT newest_day FROM release_info").fetchall()[0][0]
 
 
 def release(

@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from bfa_assets.definitions import ASSETS
+from bfa_assets.defs.checks import CHECKS
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, run_checks
 from bfa_assets_tests.vision_sim import FaultPlan, SimServer, SymbolLife, Universe, build
@@ -99,12 +101,27 @@ def test_the_exchange_cross_check_lists_both_differences(tmp_path):
     ]
 
 
-def test_a_geo_blocked_cross_check_is_skipped_not_failed(sim, resources):
+def test_a_geo_blocked_cross_check_is_skipped_not_passed_nor_failed(sim, resources):
+    """No result at all: the UI shows a planned check of a successful run without one as
+    skipped, and the run's log says why."""
     load(resources, date(2022, 10, 1), TINY_END, release=False)
     sim.set_faults(FaultPlan.parse("451=1@/fapi/"))
-    result = run_checks(resources, "exchange_info_cross_check")["exchange_info_cross_check"]
-    assert result.passed and result.metadata["skipped"].value == "yes"
-    assert result.description == "skipped: exchangeInfo unavailable (geo-blocked (HTTP 451))"
+    check = next(c for c in CHECKS if c.check_key.name == "exchange_info_cross_check")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [*ASSETS, *CHECKS],
+            selection=dg.AssetSelection.checks(check),
+            resources=resources,
+            instance=instance,
+        )
+        record = instance.get_latest_asset_check_evaluation_record(check.check_key)
+        logged = [e.user_message for e in instance.all_logs(result.run_id) if "skipped" in
+                  e.user_message]  # fmt: skip
+    assert result.success and result.get_asset_check_evaluations() == []
+    assert record.run_id == result.run_id and record.status.value == "PLANNED"
+    assert logged == [
+        "exchange_info_cross_check skipped: exchangeInfo unavailable (geo-blocked (HTTP 451))"
+    ]
 
 
 def test_volume_coverage_names_the_days_whose_file_failed(resources):

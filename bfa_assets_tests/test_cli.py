@@ -39,13 +39,20 @@ def test_snapshot_lists_the_symbols_available_that_day(capsys, released):
 
 def test_timeline_shows_every_day_of_a_symbol(capsys, released):
     rows = as_json(capsys, released.release_dir, "timeline", "ETHUSDT")
-    assert len(rows) == 100 and rows[0]["date"] == "2022-07-01" and all(r["checked"] for r in rows)
-    assert [r["date"] for r in rows if not r["available"]] == ["2022-08-02"]
+    checked = [r for r in rows if r["checked"]]
+    assert len(checked) == 100 and rows[0]["date"] == "2022-07-01" and rows[99] == checked[-1]
+    assert [r["date"] for r in checked if not r["available"]] == ["2022-08-02"]
+    after = rows[100:]  # to the release's newest day, none of them checked
+    assert after[0]["date"] == "2022-10-09" and after[-1]["date"] == str(released.newest)
+    assert {(r["checked"], r["available"]) for r in after} == {(False, None)}
     non_ascii = as_json(capsys, released.release_dir, "timeline", "我踏马来了USDT")
     assert non_ascii[0]["date"] == "2022-09-20"
     text = bfa(capsys, released.release_dir, "timeline", "ETHUSDT").out
     assert "\n2022-08-02  no\n" in text and "not checked" not in text.splitlines()[1]
-    assert text.endswith("(100 days: 99 with a file, 1 without, 0 not checked)\n")
+    unchecked = len(after)
+    assert f"\n2022-10-09 … {released.newest} ({unchecked:,} days): not checked\n" in text
+    assert text.endswith(f"({100 + unchecked:,} days: 99 with a file, 1 without, "
+                         f"{unchecked:,} not checked)\n")  # fmt: skip
 
 
 def test_range_gives_first_and_last_day_per_symbol(capsys, released):
@@ -114,14 +121,19 @@ def test_a_negative_rank_change_means_the_symbol_moved_up_as_the_help_says(capsy
 
 def test_summary_states_the_checked_and_unchecked_days(capsys, released):
     facts = as_json(capsys, released.release_dir, "summary")
-    assert facts["first_date"] == "2022-07-01" and facts["latest_date"] == "2022-10-08"
-    assert (facts["symbols"], facts["availability_rows"], facts["ranked_days"]) == (14, 1181, 100)
-    assert (
-        facts["checked_ranges"] == [["2022-07-01", "2022-10-08"]] and facts["checked_days"] == 100
-    )
-    assert facts["unchecked_ranges"] == [["2019-09-25", "2022-06-30"]]
+    assert facts["history"] == ["2019-09-25", str(released.newest)]
+    assert facts["latest_checked_date"] == "2022-10-08"
+    assert (facts["checked_ranges"], facts["checked_days"]) == ([["2022-07-01", "2022-10-08"]], 100)
+    assert facts["unchecked_ranges"] == [  # before the first checked day, and after the last
+        ["2019-09-25", "2022-06-30"], ["2022-10-09", str(released.newest)]
+    ]  # fmt: skip
+    assert facts["complete"] is False
+    assert (facts["symbols_discovered"], facts["symbols_checked"], facts["symbols_with_files"]) == (
+        14, 14, 14
+    )  # fmt: skip
+    assert (facts["availability_rows"], facts["ranked_days"]) == (1181, 100)
     text = bfa(capsys, released.release_dir, "summary").out
-    assert "latest_date: 2022-10-08" in text
+    assert "latest_checked_date: 2022-10-08" in text
     assert "checked_ranges: 2022-07-01 … 2022-10-08 (100 days)" in text
 
 
@@ -190,8 +202,8 @@ def test_impossible_dates_are_usage_errors_not_empty_answers(capsys, released, a
 def test_the_working_database_is_refused_as_not_a_release(capsys, released):
     code = main(["query", "snapshot", "2022-09-05", "--db", str(released.db_path)])
     err = capsys.readouterr().err
-    assert code == 1 and f"{released.db_path} is not a release database" in err
-    assert "not the working database" in err and "Catalog" not in err
+    assert code == 1 and f"cannot answer from {released.db_path}: it is not a release" in err
+    assert "not the working one" in err and "Catalog" not in err
 
 
 def test_snapshot_reads_the_snapshot_file_beside_the_database_and_sql_without_one(
@@ -273,9 +285,12 @@ def test_every_sub_command_prints_a_table_with_the_same_rows_as_its_json(
     reply = bfa(capsys, released.release_dir, *args)
     lines = reply.out.splitlines()
     assert reply.code == 0 and rows and lines[0].split()[0] == header
-    assert lines[-1].startswith(f"({len(rows)} ") and len(lines) == len(rows) + 2
+    days_not_checked = sum(1 for row in rows if row.get("checked") is False)  # timeline: 1 line
+    assert lines[-1].startswith(f"({len(rows):,} ")
+    assert len(lines) == len(rows) - days_not_checked + (days_not_checked > 0) + 2
+    shown = [row for row in rows if row.get("checked") is not False]
     assert all(
-        str(next(iter(row.values()))) in line for row, line in zip(rows, lines[1:], strict=False)
+        str(next(iter(row.values()))) in line for row, line in zip(shown, lines[1:], strict=False)
     )
 
 

@@ -131,6 +131,13 @@ def test_new_listings_come_from_the_first_file_on_vision_checked_or_not(
         assert [r["symbol"] for r in rows] == expected, day
     july = as_json(capsys, released_with_holes.release_dir, "new-listings", "2022-07-01")
     assert len(july) == 10 and "2022-07-01" not in {d.isoformat() for d in CHECKED}
+    said = bfa(capsys, released_with_holes.release_dir, "new-listings", "2022-07-01")
+    assert said.code == 0 and said.out.endswith(  # an unchecked day: the answer says it holds
+        "(10 rows)\n(2022-07-01 was not checked, and this answer holds all the same: a symbol's "
+        "first file comes from listing its folder from the start, not from the checked days)\n"
+    )
+    checked = bfa(capsys, released_with_holes.release_dir, "new-listings", "2022-09-20").out
+    assert checked.endswith(" rows)\n") or checked.endswith(" row)\n")
 
 
 def test_a_timeline_marks_the_days_not_checked_apart_from_the_days_without_a_file(
@@ -138,8 +145,11 @@ def test_a_timeline_marks_the_days_not_checked_apart_from_the_days_without_a_fil
 ):
     for symbol, files in truth.items():
         rows = as_json(capsys, released_with_holes.release_dir, "timeline", symbol)
-        assert [date.fromisoformat(r["date"]) for r in rows] == list(files), symbol
-        for row in rows:
+        after = rows[len(files) :]  # from the day after tiny's last to the release's newest day
+        assert [date.fromisoformat(r["date"]) for r in rows[: len(files)]] == list(files), symbol
+        assert len(after) == (released_with_holes.newest - TINY_END).days
+        assert {(r["checked"], r["available"]) for r in after} == {(False, None)}
+        for row in rows[: len(files)]:
             day = date.fromisoformat(row["date"])
             assert row["checked"] is (day in CHECKED), (symbol, day)
             assert row["available"] is (files[day] if day in CHECKED else None), (symbol, day)
@@ -148,7 +158,11 @@ def test_a_timeline_marks_the_days_not_checked_apart_from_the_days_without_a_fil
     assert "2022-08-01 … 2022-08-31 (31 days): not checked" in text
     assert "2022-10-03: not checked" in text
     assert not any(line.startswith("2022-08-02") for line in text)  # its missing day, unseen
-    assert text[-1] == "(100 days: 59 with a file, 0 without, 41 not checked)"
+    later = (released_with_holes.newest - TINY_END).days
+    assert text[-2] == f"2022-10-09 … {released_with_holes.newest} ({later:,} days): not checked"
+    assert (
+        text[-1] == f"({100 + later:,} days: 59 with a file, 0 without, {41 + later:,} not checked)"
+    )
     lobster = bfa(capsys, released_with_holes.release_dir, "timeline", "龙虾USDT").out
     assert "\n2022-10-08  no\n" in lobster  # checked, and its late file was not there yet
 
@@ -157,15 +171,17 @@ def test_summary_states_the_checked_days_and_the_unchecked_ranges(capsys, releas
     facts = as_json(capsys, released_with_holes.release_dir, "summary")
     assert facts["checked_days"] == len(CHECKED) == 59
     assert facts["checked_ranges"] == [[a.isoformat(), b.isoformat()] for a, b in HOLED_WINDOWS]
+    newest = released_with_holes.newest
     assert facts["unchecked_ranges"] == [
         ["2019-09-25", "2022-07-09"],
         ["2022-08-01", "2022-08-31"],
         ["2022-10-03", "2022-10-03"],
+        ["2022-10-09", str(newest)],  # after the latest checked day, to the release's newest
     ]
-    assert facts["unchecked_days"] == 1019 + 31 + 1
+    assert facts["unchecked_days"] == 1019 + 31 + 1 + (newest - TINY_END).days
     text = bfa(capsys, released_with_holes.release_dir, "summary").out
     assert "unchecked_ranges: 2019-09-25 … 2022-07-09 (1,019 days), 2022-08-01 … 2022-08-31 " \
-           "(31 days), 2022-10-03\n" in text  # fmt: skip
+           f"(31 days), 2022-10-03, 2022-10-09 … {newest} (" in text  # fmt: skip
 
 
 def test_a_range_over_a_hole_answers_for_its_checked_days_and_says_which_were_not(

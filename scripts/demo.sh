@@ -28,7 +28,7 @@ source data/demo/env.sh
 "$bin/python" -m bfa_assets_tests.vision_sim --scenario demo --host "$host" --port "$sim_port" \
     > data/demo/simulator.log 2>&1 &
 sim=$!
-trap 'kill $sim 2>/dev/null' EXIT
+trap 'kill $sim 2>/dev/null || true' EXIT
 
 banner() {  # once the UI answers: where everything is
     until "$bin/python" -c "import urllib.request as u; u.urlopen('http://$host:$port/server_info')" \
@@ -55,4 +55,14 @@ BANNER
 }
 banner &
 # In the foreground, so that Ctrl-C reaches it (a background job of a script ignores SIGINT).
-"$bin/dagster" dev -h "$host" -p "$port" --log-level warning
+# Its output, and every run's, one line per record (scripts/demo_terminal.py): the UI has it
+# all. Ctrl-C is how the demo ends, so it ends the script without an error.
+trap 'stopped=1' INT
+status=0
+"$bin/dagster" dev -h "$host" -p "$port" --log-level warning 2>&1 \
+    | "$bin/python" scripts/demo_terminal.py || status=$?
+if [[ -n ${stopped:-} ]]; then
+    echo "bfa demo stopped"
+    exit 0
+fi
+exit "$status"

@@ -10,6 +10,7 @@ in the same run. `continuity` is not blocking, since a back-fill of one part of 
 leaves holes on purpose; the release refuses a history with holes itself (see release/build).
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -58,15 +59,27 @@ def completeness(config: CompletenessConfig, warehouse: Warehouse) -> dg.AssetCh
         return as_result(quality.completeness(conn, config.max_drop, config.pending_days))
 
 
-@dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
-def exchange_info_cross_check(fapi: FapiResource, warehouse: Warehouse) -> dg.AssetCheckResult:
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec("exchange_info_cross_check", asset=AVAILABILITY)],
+    can_subset=True,  # a check that yields no result is recorded as skipped
+    op_tags=FIRST,
+)
+def exchange_info_cross_check(
+    context: dg.AssetCheckExecutionContext, fapi: FapiResource, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
     """WARN if exchangeInfo's trading USDT perpetuals and Vision's files match below 95 %.
 
-    A geo-block (HTTP 451) or an unreachable API passes as skipped, saying so.
+    Skipped (the UI shows it so, and the run's log says why) when there is nothing to compare:
+    exchangeInfo cannot be read (a geo-block, HTTP 451, or an outage), or the day it is compared
+    on was not checked.
     """
     info, problem = fapi.exchange_info()
     with warehouse.get_connection() as conn:
-        return as_result(quality.exchange_cross_check(conn, info, problem))
+        finding = quality.exchange_cross_check(conn, info, problem)
+    if finding.skipped:
+        context.log.warning(f"exchange_info_cross_check skipped: {finding.summary}")
+        return
+    yield as_result(finding)
 
 
 @dg.asset_check(asset=VOLUME, op_tags=FIRST, blocking=True)

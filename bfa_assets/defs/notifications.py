@@ -14,7 +14,7 @@ def _outcome(context: dg.RunStatusSensorContext) -> str:
     run = context.dagster_run
     tags = run.tags
     window = tags.get(RANGE_START)
-    lines = [f"run {run.run_id[:8]} ({tags.get('bfa/trigger', 'manual')})"]
+    lines = [f"run {run.run_id} ({tags.get('bfa/trigger', 'manual')})"]
     if window:
         lines.append(f"window {window}..{tags.get(RANGE_END)}")
     stats = context.instance.get_run_stats(run.run_id)

@@ -27,7 +27,7 @@ from typing import TypeVar
 
 import duckdb
 
-from bfa_assets.days import HISTORY_START
+from bfa_assets.days import newest_day
 from bfa_assets.markdown import table
 from bfa_assets.quality import ERROR, Finding
 from bfa_assets.release.database import table_counts
@@ -43,10 +43,12 @@ from bfa_assets.release.files import (
     STATS,
     SUMS,
 )
-from bfa_assets.release.incremental import INCREMENTAL, listed_digest, write_database
+from bfa_assets.release.incremental import INCREMENTAL, Build, listed_digest, write_database
+from bfa_assets.release.layout import About
 from bfa_assets.release.packing import Packed, Previous, gzip_file, sha256_file
 from bfa_assets.release.picture import write_pictures
 from bfa_assets.store.coverage import Coverage, refill_hint, span
+from bfa_assets.store.queries import summary
 from bfa_assets.store.snapshot_file import write_snapshot_file
 
 T = TypeVar("T")
@@ -134,6 +136,7 @@ def build_release(
     covered = Coverage.of(conn)
     if (reason := refusal(covered, checks, allow_partial)) is not None:
         raise ReleaseRefused(reason)
+    about = About(generated_at, newest_day(generated_at))
     versions = release_dir.parent / f".{release_dir.name}.versions"
     name = f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     stage = versions / f"{name}{PARTIAL}"  # renamed once complete; a crash leaves only this
@@ -142,26 +145,20 @@ def build_release(
     try:
         previous = release_dir.resolve() if release_dir.exists() else None
         with clock.step("database"):
-            built = write_database(conn, stage / DATABASE, previous, full)
+            built = write_database(conn, stage / DATABASE, about, previous, full)
         if built.kind == INCREMENTAL:
             reuse, snapshots = _previous_gzip(previous), _previous_snapshot_file(previous)
         else:
             reuse = snapshots = None
-        packed = _write_derived_files(conn, stage, covered, reuse, snapshots, built.since, clock)
-        with clock.step("stats, notes and sums"):
-            stats = release_stats(conn, generated_at, covered)
-            stats["build"] = built.as_dict() | {
-                "gzip_members": packed.members,
-                "gzip_members_reused": packed.reused,
-            }
-            stats["checks"] = {
-                c.name: "passed" if c.passed else f"FAILED ({c.severity})" for c in checks
-            }
-            (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
-            (stage / NOTES).write_text(release_notes(stats, checks))
-            digests = _write_sums(
-                stage, {DATABASE: packed.source_sha256, DATABASE_GZ: packed.sha256}
+        with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
+            packed = _write_derived_files(
+                copy, stage, covered, about, reuse, snapshots, built.since, clock
             )
+            with clock.step("stats, notes and sums"):
+                stats = release_stats(copy, built, packed, checks)
+        (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
+        (stage / NOTES).write_text(release_notes(stats, checks))
+        digests = _write_sums(stage, {DATABASE: packed.source_sha256, DATABASE_GZ: packed.sha256})
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -185,26 +182,25 @@ def _previous_snapshot_file(previous: Path) -> Path | None:
 
 
 def _write_derived_files(
-    conn: duckdb.DuckDBPyConnection,
+    copy: duckdb.DuckDBPyConnection,
     stage: Path,
     covered: Coverage,
+    about: About,
     previous: Previous | None,
     previous_snapshots: Path | None,
     since: date | None,
     clock: _Clock,
 ) -> Packed:
     """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
-    file (the previous one's days before `since` copied), the Parquet file and the pictures.
+    file (the previous one's days before `since` copied), the Parquet file and the pictures,
+    from the release database `copy`.
 
     The gzip (ISA-L) runs in a thread while DuckDB and Arrow write the snapshot and Parquet
     files (all three drop the GIL); the pictures come after, since matplotlib holds the GIL
     and starved the gzip thread, which takes it for every chunk, when drawn beside it. The
     Parquet file is the release's rankings, stored in its order: written without sorting.
     """
-    with (
-        duckdb.connect(str(stage / DATABASE), read_only=True) as copy,
-        ThreadPoolExecutor(max_workers=1) as background,
-    ):
+    with ThreadPoolExecutor(max_workers=1) as background:
         gzipped = background.submit(
             clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))
         )
@@ -216,8 +212,8 @@ def _write_derived_files(
                 {"path": str(stage / PARQUET)},
             )
         packed = gzipped.result()
-        with clock.step("pictures"):
-            write_pictures(copy, covered, [stage / PICTURE_PNG, stage / PICTURE_SVG])
+    with clock.step("pictures"):
+        write_pictures(copy, covered, about.newest_day, [stage / PICTURE_PNG, stage / PICTURE_SVG])
     return packed
 
 
@@ -232,57 +228,45 @@ def _write_sums(folder: Path, known: dict[str, str]) -> dict[str, str]:
 
 
 def release_stats(
-    conn: duckdb.DuckDBPyConnection, generated_at: datetime, covered: Coverage
+    copy: duckdb.DuckDBPyConnection, built: Build, packed: Packed, checks: Sequence[Finding]
 ) -> dict:
-    """The figures users ask about first, from the working database, and which days it knows."""
-    (first, latest, rows, available, symbols, on_latest) = conn.execute("""
-        SELECT min(date), max(date), count(*), count(*) FILTER (available),
-               count(DISTINCT symbol),
-               count(*) FILTER (available AND date = (SELECT max(date) FROM daily_availability))
-        FROM daily_availability
-    """).fetchall()[0]
-    kinds = dict(conn.execute("SELECT kind, count(*) FROM symbols GROUP BY kind").fetchall())
-    counts = table_counts(conn)
-    (ranked_latest,) = conn.execute("SELECT max(date) FROM volume_rankings").fetchall()[0]
-    return {
-        "generated_at": generated_at.isoformat(),
-        "first_date": first,
-        "latest_date": latest,
-        "latest_ranked_date": ranked_latest,
-        "symbols": symbols,
-        "symbols_by_kind": kinds,
-        "availability_rows": rows,
-        "available_rows": available,
-        "unavailable_rows": rows - available,
-        "available_on_latest_date": on_latest,
-        "table_rows": counts,
-        "complete": covered.complete,
-        "coverage": covered.as_dict(),
+    """stats.json: the release's figures as `bfa query summary` gives them (read from the
+    release database `copy`: one home, so the two never disagree), the rows of every table,
+    how the database was built, and the latest result of every data check."""
+    return summary(copy) | {
+        "table_rows": table_counts(copy),
+        "build": built.as_dict()
+        | {
+            "gzip_members": packed.members,
+            "gzip_members_reused": packed.reused,
+        },
+        "checks": {c.name: c.outcome for c in checks},
     }
 
 
 def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
-    figures = [
-        (key.replace("_", " "), value)
-        for key, value in stats.items()
-        if not isinstance(value, dict | bool) and key != "generated_at"
+    figures = [  # the summary's figures (its ranges of days are in the Coverage section)
+        (name, span(*value) if isinstance(value, tuple) else value)
+        for name, value in stats.items()
+        if not isinstance(value, dict | list) and name != "generated_at"
     ]
     figures += [(f"rows in {table}", n) for table, n in stats["table_rows"].items()]
-    figures += [(f"{kind} symbols", n) for kind, n in sorted(stats["symbols_by_kind"].items())]
     lines = [
-        f"# bfa release {stats['latest_date']}",
+        f"# bfa release {stats['latest_checked_date']}",
         "",
         f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision.",
-        *_build_lines(stats.get("build")),
+        *_build_lines(stats["build"]),
         "",
         "## Coverage",
         "",
-        *_coverage_lines(stats["coverage"]),
+        *_coverage_lines(stats),
         "",
         f"![Symbols with data per day; unchecked days shaded]({PICTURE_PNG}) "
         f"([SVG]({PICTURE_SVG}))",
         "",
-        "## Statistics",
+        "## Figures",
+        "",
+        "Named as `bfa query summary` and stats.json name them.",
         "",
         table(["figure", "value"], figures, max_rows=len(figures)),
         "",
@@ -290,11 +274,8 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
         "",
     ]
     if checks:
-        rows = [
-            (c.name, "passed" if c.passed else "FAILED", c.severity, c.summary, c.source)
-            for c in checks
-        ]
-        lines.append(table(["check", "result", "severity", "summary", "run"], rows, len(rows)))
+        rows = [(c.name, c.outcome, c.summary, c.source) for c in checks]
+        lines.append(table(["check", "result", "summary", "run"], rows, len(rows)))
     else:
         lines.append("No check results were recorded for this release.")
     lines += [
@@ -308,23 +289,26 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _build_lines(build: dict | None) -> list[str]:
+def _build_lines(build: dict) -> list[str]:
     """How the database was made: from the previous release, or whole and why."""
-    if build is None:
-        return []
-    how = "Built from the previous release" if build["kind"] == "incremental" else "Built whole"
+    how = "Built from the previous release" if build["kind"] == INCREMENTAL else "Built whole"
     return ["", f"{how}: {build['reason']}."]
 
 
-def _coverage_lines(covered: dict) -> list[str]:
+def _coverage_lines(stats: dict) -> list[str]:
     """What the release knows: the checked days, and the days nobody checked."""
-    checked = [span(a, b) for a, b in covered["checked_ranges"]]
-    unchecked = [span(a, b) for a, b in covered["unchecked_ranges"]]
+    checked = [span(a, b) for a, b in stats["checked_ranges"]]
+    unchecked = [span(a, b) for a, b in stats["unchecked_ranges"]]
+    history = span(*stats["history"])
     if not checked:
-        return ["No day has been checked yet."]
-    lines = [f"Availability was checked on {covered['days_checked']:,} days: {', '.join(checked)}."]
-    if covered["complete"]:
-        lines.append(f"This is the complete history from {HISTORY_START} on.")
+        return [f"No day of the history ({history}) has been checked yet."]
+    lines = [
+        f"The history is {history}. Availability was checked on "
+        f"{stats['checked_days']:,} days: {', '.join(checked)}.",
+        "",
+    ]
+    if stats["complete"]:
+        lines.append("Every day of it was checked.")
     else:
         lines.append(
             f"**Partial history.** Not checked: {', '.join(unchecked)}. Nothing is known about "

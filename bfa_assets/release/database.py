@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from bfa_assets.release.layout import STORED, TABLES, views
+from bfa_assets.release.layout import RELEASE_INFO, STORED, TABLES, About, views
 
 READ_TABLES = ("daily_by_symbol", "available_by_date")
 
@@ -44,9 +44,10 @@ def _attached(conn: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str]:
         conn.execute("DETACH release_copy")
 
 
-def create(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
+def create(conn: duckdb.DuckDBPyConnection, target: Path, about: About) -> None:
     """A new release database at `target` with every table and view."""
     with _attached(conn, target) as source:
+        about.create(conn)
         for table in STORED:
             params = {"since": EVERY_DAY} if table.dated else None
             conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}", params)
@@ -55,9 +56,11 @@ def create(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
             conn.execute(f"CREATE VIEW {name} AS {query}")
 
 
-def refresh(conn: duckdb.DuckDBPyConnection, target: Path, since: date | None) -> None:
+def refresh(
+    conn: duckdb.DuckDBPyConnection, target: Path, since: date | None, about: About
+) -> None:
     """Bring the copy of a previous release at `target` up to date: every dated table from
-    `since` on (nothing dated when None), the small tables whole.
+    `since` on (nothing dated when None), the small tables whole, and what it says of itself.
 
     Everything to replace is removed first and checkpointed, so that the new rows reuse the
     blocks the old ones held: DuckDB does not zero a freed block, and stale blocks left in the
@@ -65,12 +68,14 @@ def refresh(conn: duckdb.DuckDBPyConnection, target: Path, since: date | None) -
     """
     dated = {"since": since}
     with _attached(conn, target) as source:
+        conn.execute(f"DROP TABLE {RELEASE_INFO}")
         for table in STORED:
             if not table.dated:
                 conn.execute(f"DROP TABLE {table.name}")
             elif since is not None:
                 conn.execute(f"DELETE FROM {table.name} WHERE date >= $since", dated)  # noqa: S608
         conn.execute("CHECKPOINT release_copy")
+        about.create(conn)
         for table in STORED:
             if not table.dated:
                 conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}")

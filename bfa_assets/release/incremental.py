@@ -26,7 +26,7 @@ import duckdb
 
 from bfa_assets.release import database
 from bfa_assets.release.files import DATABASE, STATS, SUMS
-from bfa_assets.release.layout import LAYOUT
+from bfa_assets.release.layout import LAYOUT, About
 from bfa_assets.store import changes
 from bfa_assets.store.changes import Mark
 
@@ -69,20 +69,24 @@ class _Start:
 
 
 def write_database(
-    conn: duckdb.DuckDBPyConnection, target: Path, previous: Path | None, full: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    target: Path,
+    about: About,
+    previous: Path | None,
+    full: bool = False,
 ) -> Build:
     """Write the release database `target` from the working database `conn`, starting from the
     release folder `previous` when that is safe (and `full` is not asked for)."""
     through, version = changes.newest(conn), _schema_version(conn)
     start = "a full build was asked for" if full else _start(conn, previous, version)
     if isinstance(start, _Start):
-        problem = _update(conn, target, start)
+        problem = _update(conn, target, start, about)
         if problem is None:
             return Build(INCREMENTAL, start.describe(), start.since, through, version)
         start = problem
     for leftover in (target, target.with_name(f"{target.name}.wal")):
         leftover.unlink(missing_ok=True)
-    database.create(conn, target)
+    database.create(conn, target, about)
     return Build(FULL, start, None, through, version)
 
 
@@ -116,7 +120,9 @@ def _start(conn: duckdb.DuckDBPyConnection, folder: Path | None, version: int) -
     return _Start(folder / DATABASE, digest, since, len(logged))
 
 
-def _update(conn: duckdb.DuckDBPyConnection, target: Path, start: _Start) -> str | None:
+def _update(
+    conn: duckdb.DuckDBPyConnection, target: Path, start: _Start, about: About
+) -> str | None:
     """Copy the previous database to `target` and bring it up to date; None if that worked,
     else why not."""
     try:
@@ -126,7 +132,7 @@ def _update(conn: duckdb.DuckDBPyConnection, target: Path, start: _Start) -> str
     if copied != start.digest:
         return "the previous release's database does not match its SHA256SUMS"
     try:
-        database.refresh(conn, target, start.since)
+        database.refresh(conn, target, start.since, about)
         with duckdb.connect(str(target), read_only=True) as copy:
             released = database.released_counts(copy)
     except duckdb.Error as error:

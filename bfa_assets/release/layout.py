@@ -28,10 +28,16 @@ exemptions); the one value, `$since`, is a bound parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
+from bfa_assets.store.queries import RELEASE_INFO
 from bfa_assets.vision import keys
 
-LAYOUT = 3  # bump on any change here: a release of another layout is then rebuilt whole
+if TYPE_CHECKING:
+    import duckdb
+
+LAYOUT = 4  # bump on any change here: a release of another layout is then rebuilt whole
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -90,6 +96,29 @@ STORED = [
         dated=True,
     ),
 ]
+
+
+@dataclass(frozen=True)
+class About:
+    """What a release says of itself, in its one-row table `release_info`: when it was made,
+    and the newest day it is about (the days after its latest checked day up to this one were
+    not checked, and its answers say so)."""
+
+    generated_at: datetime
+    newest_day: date
+
+    def create(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """The table, with the time in UTC (a TIMESTAMP: read the same in every time zone)."""
+        conn.execute(
+            f"CREATE TABLE {RELEASE_INFO} AS "
+            "SELECT $at::TIMESTAMP AS generated_at, $newest::DATE AS newest_day",
+            {
+                "at": self.generated_at.astimezone(UTC).replace(tzinfo=None),
+                "newest": self.newest_day,
+            },
+        )
+
+
 # What `bfa query` shows per (date, symbol); stored sorted for point reads (DuckDB skips row
 # groups by their min/max), so a day's snapshot or a symbol's timeline reads one or two row
 # groups instead of joining three tables.

@@ -11,7 +11,7 @@ the code location's start nor `bfa query` should pay for it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -36,21 +36,22 @@ SERIES = {  # column -> (label, colour)
 }
 
 
-def per_day(release: duckdb.DuckDBPyConnection, covered: Coverage) -> pl.DataFrame:
+def per_day(
+    release: duckdb.DuckDBPyConnection, unchecked: list[tuple[date, date]], newest: date
+) -> pl.DataFrame:
     """Symbols with a 1m file per calendar day, by kind, from the first day of the history to
-    the last known day; null on unchecked days (unknown), 0 on checked days without files."""
+    `newest`; null on the `unchecked` days (unknown), 0 on checked days without files."""
     counts = release.sql(PER_DAY).pl()
-    last = max([HISTORY_START, *counts["date"], *(b for _, b in covered.ranges)])
-    days = pl.DataFrame({"date": pl.date_range(HISTORY_START, last, "1d", eager=True)})
-    unchecked = pl.lit(False)
-    for first, end in covered.history_gaps:
-        unchecked = unchecked | pl.col("date").is_between(first, end)
+    days = pl.DataFrame({"date": pl.date_range(HISTORY_START, newest, "1d", eager=True)})
+    not_checked = pl.lit(False)
+    for first, end in unchecked:
+        not_checked = not_checked | pl.col("date").is_between(first, end)
     return days.join(counts, on="date", how="left").with_columns(
-        pl.when(unchecked).then(None).otherwise(pl.col(c).fill_null(0)).alias(c) for c in SERIES
+        pl.when(not_checked).then(None).otherwise(pl.col(c).fill_null(0)).alias(c) for c in SERIES
     )
 
 
-def draw(days: pl.DataFrame, covered: Coverage, targets: list[Path]) -> None:
+def draw(days: pl.DataFrame, unchecked: list[tuple[date, date]], targets: list[Path]) -> None:
     """Draw the stacked areas and the unchecked ranges into each of `targets` (by suffix)."""
     from matplotlib import rc_context  # here, not at the top: see the module docstring
     from matplotlib.figure import Figure
@@ -63,7 +64,7 @@ def draw(days: pl.DataFrame, covered: Coverage, targets: list[Path]) -> None:
         above = below + days[column].to_numpy(allow_copy=True).astype(float)
         axes.fill_between(x, below, above, label=label, color=colour, linewidth=0)
         below = above
-    for n, (first, last) in enumerate(covered.history_gaps):
+    for n, (first, last) in enumerate(unchecked):
         axes.axvspan(first, last + timedelta(days=1), color="#bbbbbb", alpha=0.5, linewidth=0,
                      hatch="//", label="not checked (unknown)" if n == 0 else None)  # fmt: skip
     axes.set_xlim(days["date"][0], days["date"][-1] + timedelta(days=1))
@@ -80,6 +81,8 @@ def draw(days: pl.DataFrame, covered: Coverage, targets: list[Path]) -> None:
 
 
 def write_pictures(
-    release: duckdb.DuckDBPyConnection, covered: Coverage, targets: list[Path]
+    release: duckdb.DuckDBPyConnection, covered: Coverage, newest: date, targets: list[Path]
 ) -> None:
-    draw(per_day(release, covered), covered, targets)
+    """The picture of the history up to the release's `newest` day, unchecked days shaded."""
+    unchecked = covered.history_gaps(newest)
+    draw(per_day(release, unchecked, newest), unchecked, targets)

@@ -21,9 +21,17 @@ SNAPSHOT_COLUMNS = ("symbol", "file_size_bytes", "quote_volume", "rank")  # a sn
 AVAILABLE_ROWS = f"SELECT date, {', '.join(SNAPSHOT_COLUMNS)} FROM daily_rows WHERE available"  # noqa: S608
 
 
-class Table(namedtuple("Table", ["columns", "rows", "unchecked"], defaults=[()])):
-    """Rows of an answer (tuples in the order of `columns`). `unchecked`: the asked-about
-    days the answer could not look at, as (first, last) ranges."""
+# The Polars type of each DuckDB type an answer's column can have: `Table.pl()` never guesses.
+POLARS_TYPES = {"BOOLEAN": "Boolean", "INTEGER": "Int32", "BIGINT": "Int64", "DOUBLE": "Float64",
+                "VARCHAR": "String", "DATE": "Date", "TIMESTAMP": "Datetime"}  # fmt: skip
+
+
+class Table(
+    namedtuple("Table", ["columns", "rows", "types", "unchecked", "note"], defaults=[(), ""])
+):
+    """Rows of an answer (tuples in the order of `columns`), and the columns' DuckDB `types`.
+    `unchecked`: the asked-about days the answer could not look at, as (first, last) ranges;
+    `note`: what a reader of the rows should know (printed under the table)."""
 
     __slots__ = ()
 
@@ -31,10 +39,14 @@ class Table(namedtuple("Table", ["columns", "rows", "unchecked"], defaults=[()])
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def pl(self) -> pl.DataFrame:
-        """The rows as a Polars frame (Polars is imported on first use)."""
+        """The rows as a Polars frame with the columns' own types, whatever the rows hold (a
+        column of unchecked days is all nulls, and still a column of booleans)."""
         import polars as pl  # imported here: `bfa query` never needs it
 
-        return pl.DataFrame(self.rows, schema=list(self.columns), orient="row")
+        schema = {
+            c: getattr(pl, POLARS_TYPES[t]) for c, t in zip(self.columns, self.types, strict=True)
+        }
+        return pl.DataFrame(self.rows, schema=schema, orient="row")
 
 
 class Delistings(namedtuple("Delistings", ["day", "delisted", "not_known_yet", "days_needed"])):

@@ -110,26 +110,10 @@ class Coverage(namedtuple("Coverage", ["ranges"])):
         """Unchecked ranges between the first and the latest checked day."""
         return self.unchecked(self.ranges[0][0], self.latest) if self.ranges else []
 
-    @property
-    def history_gaps(self) -> list[tuple[date, date]]:
-        """Every unchecked range from the first day of the history to the latest checked day."""
-        return self.unchecked(HISTORY_START, self.latest) if self.ranges else []
-
-    @property
-    def complete(self) -> bool:
-        """Every day from the first day of the history to the latest checked day was checked."""
-        return bool(self.ranges) and not self.history_gaps
-
-    def as_dict(self) -> dict:
-        """For stats.json."""
-        return {
-            "first_checked": self.ranges[0][0] if self.ranges else None,
-            "last_checked": self.latest,
-            "days_checked": self.days,
-            "checked_ranges": [list(r) for r in self.ranges],
-            "unchecked_ranges": [list(r) for r in self.history_gaps],
-            "complete": self.complete,
-        }
+    def history_gaps(self, newest: date) -> list[tuple[date, date]]:
+        """Every unchecked range of the history: from its first day to `newest` (the newest day
+        the release is about), so the days after the latest checked one are among them."""
+        return self.unchecked(HISTORY_START, newest)
 
     def around(self, day: date) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
         """The checked ranges just before and just after an unchecked `day`."""

@@ -31,7 +31,8 @@ from bfa_assets.store.engine import duckdb
 if TYPE_CHECKING:
     from bfa_assets.store.snapshot_file import SnapshotFile
 
-RELEASE_TABLES = ("available_by_date", "daily_by_symbol")  # only a release database has them
+READ_TABLES = ("available_by_date", "daily_by_symbol")  # only a release database has them
+RELEASE_INFO = "release_info"  # one row: when the release was made, the newest day it is about
 
 
 class UnknownSymbol(LookupError):
@@ -49,7 +50,8 @@ class NotARelease(LookupError):
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> Table:
     result = conn.execute(sql, params)
-    return Table(tuple(d[0] for d in result.description), result.fetchall())
+    columns, types = zip(*((d[0], str(d[1])) for d in result.description), strict=True)
+    return Table(columns, result.fetchall(), types)
 
 
 def _one(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> tuple:
@@ -57,17 +59,32 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> tuple:
 
 
 def check_release(conn: duckdb.DuckDBPyConnection) -> None:
-    """Refuse a database that is not a release (its read tables are missing): a query that
-    binds them and reads no row is cheaper than asking the catalog."""
+    """Refuse a database that is not a release (its read tables are missing), or a release of an
+    older layout: queries that bind the tables and read no row are cheaper than the catalog."""
     try:
-        conn.execute(f"SELECT 1 FROM {', '.join(RELEASE_TABLES)} LIMIT 0")  # noqa: S608
+        conn.execute(f"SELECT 1 FROM {', '.join(READ_TABLES)} LIMIT 0")  # noqa: S608
     except duckdb.CatalogException:
-        raise NotARelease(f"it has no {' and '.join(RELEASE_TABLES)} tables") from None
+        raise NotARelease(
+            f"it is not a release database (it has no {' and '.join(READ_TABLES)} tables): "
+            "bfa query reads a release's database, not the working one"
+        ) from None
+    try:
+        conn.execute(f"SELECT 1 FROM {RELEASE_INFO} LIMIT 0")  # noqa: S608
+    except duckdb.CatalogException:
+        raise NotARelease(
+            f"it is a release of an older layout, without the {RELEASE_INFO} table that says "
+            "which days it is about: materialize release_artifact again"
+        ) from None
+
+
+def _checked(conn: duckdb.DuckDBPyConnection, day: date) -> bool:
+    """Whether `day` is in `probe_log` (a point read: it is stored by date)."""
+    return bool(_one(conn, "SELECT count(*) FROM probe_log WHERE date = $day", day=day)[0])
 
 
 def require_checked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Raise NotChecked unless `day` is in `probe_log` (a point read: it is stored by date)."""
-    if not _one(conn, "SELECT count(*) FROM probe_log WHERE date = $day", day=day)[0]:
+    """Raise NotChecked unless `day` was checked."""
+    if not _checked(conn, day):
         raise NotChecked(Coverage.of(conn), day)
 
 
@@ -88,12 +105,12 @@ def snapshot(
 
 
 def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> Table:
-    """Every day of one symbol from its first 1m file to the release's latest checked day; a
-    day without a row for it (not checked) has `checked` false and nothing else."""
-    known = conn.execute("""
-        SELECT first_1m_date, (SELECT max(date) FROM probe_log) FROM symbols
+    """Every day of one symbol from its first 1m file to the release's newest day; a day
+    without a row for it (not checked) has `checked` false and nothing else."""
+    known = conn.execute(f"""
+        SELECT first_1m_date, (SELECT newest_day FROM {RELEASE_INFO}) FROM symbols
         WHERE symbol = $symbol
-    """, {"symbol": symbol}).fetchall()  # fmt: skip
+    """, {"symbol": symbol}).fetchall()  # noqa: S608  # fmt: skip
     if not known:
         raise UnknownSymbol(symbol, _hints(conn, symbol))
     (first, latest), checked = known[0], _table(conn, """
@@ -103,7 +120,7 @@ def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> Table:
     dates = [row[0] for row in checked.rows[:1] + checked.rows[-1:]]
     first = min(filter(None, [first, *dates]), default=None)
     last = max(filter(None, [latest, *dates]), default=None)
-    return Table(checked.columns, _fill(checked.rows, first, last))
+    return checked._replace(rows=_fill(checked.rows, first, last))
 
 
 def _fill(rows: list[tuple], first: date | None, last: date | None) -> list[tuple]:
@@ -137,7 +154,7 @@ def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> Table
           AND date IN (SELECT date FROM probe_log WHERE date BETWEEN $start AND $end)
         GROUP BY symbol ORDER BY symbol
     """, start=start, end=end)  # fmt: skip
-    return Table(answer.columns, answer.rows, Coverage.of(conn).unchecked(start, end))
+    return answer._replace(unchecked=Coverage.of(conn).unchecked(start, end))
 
 
 def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> Table:
@@ -157,9 +174,15 @@ def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> Table:
             f"(futures_symbols) {ran}, before {day}'s files were published (the day after); "
             "materialize futures_symbols, then release_artifact"
         )
-    return _table(conn, """
+    answer = _table(conn, """
         SELECT symbol, kind, quote_asset FROM symbols WHERE first_1m_date = $day ORDER BY symbol
     """, day=day)  # fmt: skip
+    if _checked(conn, day):
+        return answer
+    return answer._replace(
+        note=f"{day} was not checked, and this answer holds all the same: a symbol's first file "
+        "comes from listing its folder from the start, not from the checked days"
+    )
 
 
 def delistings(conn: duckdb.DuckDBPyConnection, day: date) -> Delistings:
@@ -182,9 +205,7 @@ def delistings(conn: duckdb.DuckDBPyConnection, day: date) -> Delistings:
     """, day=day, days=DELISTING_DAYS)  # fmt: skip
     sure = [row for row in answer.rows if row[-1] >= DELISTING_DAYS]
     unsure = [row for row in answer.rows if row[-1] < DELISTING_DAYS]
-    return Delistings(
-        day, Table(answer.columns, sure), Table(answer.columns, unsure), DELISTING_DAYS
-    )
+    return Delistings(day, answer._replace(rows=sure), answer._replace(rows=unsure), DELISTING_DAYS)
 
 
 def top(conn: duckdb.DuckDBPyConnection, day: date, n: int) -> Table:
@@ -215,26 +236,47 @@ def _require_ranked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
         )
 
 
+SUMMARY = """
+SELECT (SELECT count(*) FROM symbols),
+       (SELECT count(*) FROM symbols WHERE kind = 'perpetual'),
+       (SELECT count(*) FROM symbols WHERE kind = 'delivery'),
+       count(DISTINCT symbol),
+       (SELECT count(DISTINCT symbol) FROM available_by_date),
+       count(*),
+       (SELECT count(*) FROM available_by_date),  -- the available rows, counted
+       (SELECT count(*) FROM available_by_date WHERE date = $latest),
+       -- every ranked day has a rank 1 (dense ranks): far fewer dates to tell apart
+       (SELECT count(DISTINCT date) FROM volume_rankings WHERE rank = 1),
+       (SELECT max(date) FROM volume_rankings)
+FROM daily_availability
+"""
+SUMMARY_FIGURES = ("symbols_discovered", "perpetual_symbols_discovered",
+                   "delivery_symbols_discovered", "symbols_checked", "symbols_with_files",
+                   "availability_rows", "available_rows", "available_on_latest_checked_date",
+                   "ranked_days", "latest_ranked_date")  # fmt: skip
+
+
 def summary(conn: duckdb.DuckDBPyConnection) -> dict:
-    """Dates covered, checked and unchecked days, symbols, rows, and the newest day's count."""
-    row = _one(conn, """
-        SELECT min(date), max(date), count(*),
-               (SELECT count(*) FROM available_by_date),  -- the available rows, counted
-               (SELECT count(*) FROM symbols),
-               (SELECT count(*) FROM symbols WHERE kind = 'delivery'),
-               -- every ranked day has a rank 1 (dense ranks): far fewer dates to tell apart
-               (SELECT count(DISTINCT date) FROM volume_rankings WHERE rank = 1),
-               (SELECT count(*) FROM available_by_date
-                WHERE date = (SELECT max(date) FROM daily_availability))
-        FROM daily_availability
-    """)  # fmt: skip
-    names = ["first_date", "latest_date", "availability_rows", "available_rows", "symbols",
-             "delivery_symbols", "ranked_days", "available_on_latest_date"]  # fmt: skip
+    """What a release knows, figure by figure: the one home of the figures that stats.json,
+    RELEASE_NOTES.md, the release's metadata in the UI and `bfa query summary` show, each
+    named for what it counts (cli_output.SUMMARY_FACTS says what each means).
+
+    The history runs from its first day to the release's newest day (the day before it was
+    made), so the days after the latest checked day are among the unchecked ones.
+    """
+    about = f"SELECT generated_at, newest_day FROM {RELEASE_INFO}"  # noqa: S608
+    generated_at, newest = _one(conn, about)
     checked = Coverage.of(conn)
-    holes = checked.unchecked(HISTORY_START, checked.latest) if checked.latest else []
-    return dict(zip(names, row, strict=True)) | {
+    unchecked = checked.history_gaps(newest)
+    figures = _one(conn, SUMMARY, latest=checked.latest)
+    return {
+        "generated_at": f"{generated_at:%Y-%m-%d %H:%M:%S} UTC",
+        "history": (HISTORY_START, newest),
         "checked_days": checked.days,
         "checked_ranges": list(checked.ranges),
-        "unchecked_days": sum((b - a).days + 1 for a, b in holes),
-        "unchecked_ranges": holes,
+        "latest_checked_date": checked.latest,
+        "unchecked_days": sum((b - a).days + 1 for a, b in unchecked),
+        "unchecked_ranges": unchecked,
+        "complete": not unchecked,
+        **dict(zip(SUMMARY_FIGURES, figures, strict=True)),
     }

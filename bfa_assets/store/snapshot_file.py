@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
+# The DuckDB type each column's Arrow type was written from (answers.Table's `types`).
+SQL_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "int32": "INTEGER", "double": "DOUBLE"}
 FIRST_DATE = b"first_date"  # schema metadata: the day of record batch 0
 CHECKED = b"checked_days"  # schema metadata: the checked days (Coverage.to_text)
 
@@ -131,7 +133,8 @@ class SnapshotFile:
         """`batch(day)` as rows of Python values, as the SQL snapshot gives them."""
         batch = self.batch(day)
         columns = [column.to_pylist() for column in batch.columns]
-        return Table(tuple(batch.schema.names), list(zip(*columns, strict=True)))
+        types = tuple(SQL_TYPES[str(field.type)] for field in batch.schema)
+        return Table(tuple(batch.schema.names), list(zip(*columns, strict=True)), types)
 
     def snapshot(self, day: date) -> pl.DataFrame:
         """`batch(day)` as a Polars frame (Polars is imported on first use)."""

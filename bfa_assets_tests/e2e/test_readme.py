@@ -36,16 +36,16 @@ from bfa_assets_tests.vision_sim import build
 pytestmark = pytest.mark.e2e
 
 SKIP_MARK = "<!-- README test: not run"
-BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DEMO_TIMEOUT = 180
 COMMANDS_TIMEOUT = 600
 RUN_TIMEOUT = 400
 
 
-def shell_blocks(markdown: str) -> list[str]:
-    """The ```sh blocks of a Markdown text, in order, without those marked as not run."""
+def shell_blocks(markdown: str, language: str = "sh") -> list[str]:
+    """The ```sh (or other `language`) blocks of a Markdown text, in order, without those
+    marked as not run."""
     blocks = []
-    for match in BLOCK.finditer(markdown):
+    for match in re.finditer(rf"^```{language}\n(.*?)^```", markdown, re.MULTILINE | re.DOTALL):
         before = markdown[: match.start()].rstrip().splitlines()[-1:]
         if not (before and before[0].startswith(SKIP_MARK)):
             blocks.append(match.group(1))
@@ -82,6 +82,55 @@ def run_blocks(blocks: list[str], clone: Path) -> subprocess.CompletedProcess:
                           timeout=COMMANDS_TIMEOUT)  # fmt: skip
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
+
+
+RELEASE_METADATA = """
+query Release { assetOrError(assetKey: {path: ["release_artifact"]}) { ... on Asset {
+    assetMaterializations(limit: 1) { metadataEntries { label
+        ... on IntMetadataEntry { intValue } ... on TextMetadataEntry { text }
+        ... on BoolMetadataEntry { boolValue } } }
+} } }
+"""
+
+
+def assert_the_release_agrees_with_itself(clone: Path, ui: DagsterDev) -> None:
+    """stats.json, RELEASE_NOTES.md, `bfa query summary` and the release's metadata in the UI
+    give the same figures under the same names; January 2024 is the only checked month, and
+    the days after it, to yesterday, are among the unchecked ones."""
+    release = clone / "data" / "demo" / "release"
+    summary = json.loads(bfa(clone, "summary", "--json").stdout)
+    stats = json.loads((release / "stats.json").read_text())
+    assert {name: stats[name] for name in summary} == summary
+    newest = summary["history"][1]
+    assert summary["checked_ranges"] == [["2024-01-01", "2024-01-31"]]
+    assert summary["unchecked_ranges"] == [["2019-09-25", "2023-12-31"], ["2024-02-01", newest]]
+    assert summary["symbols_discovered"] == sum(
+        summary[f"{kind}_symbols_discovered"] for kind in ("perpetual", "delivery")
+    )
+    notes = (release / "RELEASE_NOTES.md").read_text()
+    entries = ui.graphql(RELEASE_METADATA)["assetOrError"]["assetMaterializations"][0]
+    shown = {e["label"]: e.get("intValue", e.get("text", e.get("boolValue")))
+             for e in entries["metadataEntries"]}  # fmt: skip
+    for name in ("symbols_discovered", "symbols_checked", "symbols_with_files",
+                 "available_rows", "checked_days", "unchecked_days"):  # fmt: skip
+        assert f"| {name} | {summary[name]:,} |" in notes, name
+        assert shown[name] == summary[name], name
+    unchecked = f"2019-09-25 … 2023-12-31 (1,559 days), 2024-02-01 … {newest} ("
+    assert shown["unchecked_ranges"].startswith(unchecked) and shown["complete"] is False
+
+
+def run_python_examples(clone: Path) -> None:
+    """Every ```python block of the README and docs/, as written, in the demo's environment."""
+    pages = [clone / "README.md", *sorted((clone / "docs").glob("*.md"))]
+    examples = [
+        (page.name, block) for page in pages for block in shell_blocks(page.read_text(), "python")
+    ]
+    assert len(examples) >= 2
+    for page, example in examples:
+        done = subprocess.run(["bash", "-c", "source data/demo/env.sh && .venv/bin/python -"],
+                              cwd=clone, env=plain_env(), input=example, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, f"{page}:\n{example}\n{done.stderr[-3000:]}"
 
 
 def bfa(clone: Path, *args: str) -> subprocess.CompletedProcess:
@@ -133,6 +182,8 @@ def test_the_readme_and_the_demo_walk_through_from_a_plain_shell(tmp_path: Path)
         assert "checked_days: 31" in done.stdout
         january = _truth(sim_port, date(2024, 1, 1), date(2024, 1, 31))
         assert_frame_equal(availability(clone / "data" / "demo" / "bfa.duckdb"), january)
+        assert_the_release_agrees_with_itself(clone, ui)
+        run_python_examples(clone)
 
         run_blocks(walk_through[:1], clone)  # the sensor on
         wait_until(lambda: bool(all_runs(ui)) and len(all_runs(ui)) > 2, RUN_TIMEOUT,

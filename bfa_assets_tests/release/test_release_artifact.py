@@ -16,6 +16,7 @@ import pytest
 from bfa_assets.defs.resources import ReleaseResource
 from bfa_assets.release.build import FILES, build_release
 from bfa_assets.release.layout import DROPPED
+from bfa_assets_tests.cli_run import as_json
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
 from bfa_assets_tests.release.fake_github import serve_fake_github
@@ -132,19 +133,23 @@ def test_the_parquet_file_has_the_13_original_columns_in_order(released):
     assert keys == sorted(keys)  # read from the release's table, stored in this order
 
 
-def test_stats_and_notes_tell_the_truth(released):
+def test_stats_notes_and_summary_give_the_same_figures_under_the_same_names(capsys, released):
     stats = json.loads((released.release_dir / "stats.json").read_text())
+    summary = as_json(capsys, released.release_dir, "summary")
+    assert {name: stats[name] for name in summary} == summary  # one home: bfa query summary's
     assert stats["table_rows"] == counts(released.db_path)
-    assert (stats["first_date"], stats["latest_date"]) == ("2022-07-01", "2022-10-08")
-    assert stats["available_rows"] + stats["unavailable_rows"] == stats["availability_rows"] == 1181
+    assert stats["latest_checked_date"] == "2022-10-08"
+    assert stats["available_rows"] == 1030 and stats["availability_rows"] == 1181
+    assert (stats["symbols_discovered"], stats["perpetual_symbols_discovered"]) == (14, 13)
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
-    assert "# bfa release 2022-10-08" in notes and "| available rows | 1,030 |" in notes
+    assert "# bfa release 2022-10-08" in notes and "| available_rows | 1,030 |" in notes
+    assert "| symbols_discovered | 14 |" in notes and "| symbols_with_files | 14 |" in notes
     assert (
-        "| continuity | passed | ERROR | 100 days checked, 2022-07-01 … 2022-10-08 (100 days), "
+        "| continuity | passed | 100 days checked, 2022-07-01 … 2022-10-08 (100 days), "
         "no gap |" in notes
     )
     assert (
-        "| volume_coverage | FAILED | WARN | 2 available days with a 1d file have no volume row |"
+        "| volume_coverage | FAILED (WARN) | 2 available days with a 1d file have no volume row |"
         in notes
     )
     assert (
@@ -154,20 +159,20 @@ def test_stats_and_notes_tell_the_truth(released):
 
 
 def test_the_release_says_which_days_were_checked_and_that_it_is_partial(released):
-    """tiny checks 2022-07-01..2022-10-08: everything before is unknown, and the release says so."""
+    """tiny checks 2022-07-01..2022-10-08: everything before and after is unknown, and the
+    release says so."""
     stats = json.loads((released.release_dir / "stats.json").read_text())
-    assert stats["complete"] is False
-    assert stats["coverage"] == {
-        "first_checked": "2022-07-01",
-        "last_checked": "2022-10-08",
-        "days_checked": 100,
-        "checked_ranges": [["2022-07-01", "2022-10-08"]],
-        "unchecked_ranges": [["2019-09-25", "2022-06-30"]],
-        "complete": False,
-    }
+    newest = released.newest
+    assert stats["complete"] is False and stats["checked_days"] == 100
+    assert stats["history"] == ["2019-09-25", str(newest)]
+    assert stats["checked_ranges"] == [["2022-07-01", "2022-10-08"]]
+    assert stats["unchecked_ranges"] == [["2019-09-25", "2022-06-30"], ["2022-10-09", str(newest)]]
     notes = (released.release_dir / "RELEASE_NOTES.md").read_text()
     assert "checked on 100 days: 2022-07-01 … 2022-10-08 (100 days)" in notes
-    assert "**Partial history.** Not checked: 2019-09-25 … 2022-06-30 (1,010 days)" in notes
+    assert (
+        "**Partial history.** Not checked: 2019-09-25 … 2022-06-30 (1,010 days), "
+        f"2022-10-09 … {newest} (" in notes
+    )
 
 
 def test_a_new_release_swaps_in_whole_and_a_failed_one_leaves_the_old(released, tmp_path):
@@ -237,10 +242,11 @@ def test_a_history_with_a_hole_is_refused_unless_a_partial_release_is_asked_for(
     partial = {"ops": {"release_artifact": {"config": {"allow_partial": True}}}}
     materialize(["release_artifact"], resources, run_config=partial)
     stats = json.loads((tmp_path / "release" / "stats.json").read_text())
-    assert stats["complete"] is False and stats["coverage"]["days_checked"] == 20
-    assert stats["coverage"]["unchecked_ranges"] == [
+    assert stats["complete"] is False and stats["checked_days"] == 20
+    assert stats["unchecked_ranges"][:3] == [
         ["2019-09-25", "2022-06-30"],
         ["2022-07-11", "2022-07-31"],
+        ["2022-08-11", stats["history"][1]],
     ]
     notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
     assert "Not checked: 2019-09-25 … 2022-06-30 (1,010 days), 2022-07-11 … 2022-07-31" in notes
@@ -254,14 +260,19 @@ def test_the_notes_carry_the_checks_of_the_run_that_built_the_release(sim, tmp_p
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     stats = json.loads((tmp_path / "release" / "stats.json").read_text())
     noted = {name for name in evaluations if name != "release_integrity"}
-    assert set(stats["checks"]) == noted and len(noted) == 6
+    skipped = "exchange_info_cross_check"  # compares 2022-10-07, which this run did not check
+    assert set(stats["checks"]) == {*noted, skipped} and len(noted) == 5
     for name in noted:
         outcome = stats["checks"][name]
         assert outcome == (
             "passed" if evaluations[name].passed else f"FAILED ({evaluations[name].severity.value})"
         )
+    assert stats["checks"][skipped] == "skipped"
     notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
     assert notes.count("| this run |") == 6
+    assert (
+        f"| {skipped} | skipped | no result: it could not look (the run's log says why) |" in notes
+    )
 
 
 def test_an_impossible_bar_stops_the_rankings_and_the_release_and_is_never_published(sim, tmp_path):

@@ -42,6 +42,12 @@ OLDEST = (
     "BNBUSDT",
 )
 KNOWN_PRICES = {"BTCUSDT": 9000.0, "ETHUSDT": 180.0}
+# Typical daily quote volume in USD of the market's leaders, in the real market's order, so
+# rankings and screenshots look like Binance's: BTC and ETH on top, then a long tail.
+LEADERS = {"BTCUSDT": 1.2e10, "ETHUSDT": 7e9, "SOLUSDT": 3e9, "XRPUSDT": 2e9,
+           "DOGEUSDT": 1.5e9, "BNBUSDT": 8e8, "SUIUSDT": 7e8, "ADAUSDT": 6e8, "LINKUSDT": 5e8,
+           "LTCUSDT": 4e8}  # fmt: skip
+TAIL = (2e6, 6e8)  # the other contracts' typical daily quote volume: from, to
 
 
 def _d(text: str) -> date:
@@ -178,6 +184,12 @@ def _quote(symbol: str) -> str | None:
     return next((q for q in QUOTES if core.endswith(q) and len(core) > len(q)), None)
 
 
+def _tail(h: float) -> float:
+    """A typical daily quote volume of the long tail: most contracts small, a few large."""
+    low, high = TAIL
+    return low * (high / low) ** (h**1.3)
+
+
 def _random_day(h: float, first: date, last: date) -> date:
     return first + timedelta(days=int(h * max(1, (last - first).days)))
 
@@ -217,7 +229,7 @@ def generated_life(symbol: str, delivery: bool, seed: int, snapshot_day: date) -
         quote=_quote(symbol),
         delivery=delivery,
         base_price=KNOWN_PRICES.get(symbol, 10 ** (4.5 * h("price") - 2.5)),
-        liquidity=10 ** (6 + 3.5 * h("liquidity") ** 2) * (20 if symbol in OLDEST else 1),
+        liquidity=LEADERS.get(symbol) or _tail(h("liquidity")),
         gaps=gaps - {first},
         flat_days=frozenset({date(2020, 2, 19)}) if first <= date(2020, 2, 19) else frozenset(),
         header_islands=_days(island.isoformat(), (island + timedelta(days=2)).isoformat())

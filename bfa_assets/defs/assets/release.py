@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from bfa_assets.cli_output import fact
 from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.checks import DATA_CHECKS
@@ -31,24 +32,29 @@ def latest_check_results(
     context: dg.AssetExecutionContext, checks: list[dg.AssetChecksDefinition]
 ) -> list[Finding]:
     """The newest recorded result of each check, as the UI shows it, saying which run it came
-    from (a check of this run runs before the release: see defs/checks.py)."""
+    from (a check of this run runs before the release: see defs/checks.py). A planned check
+    that recorded no result was skipped (the UI says so too)."""
     findings = []
     for check in checks:
         for key in check.check_keys:
             record = context.instance.get_latest_asset_check_evaluation_record(key)
-            evaluation = record.event.asset_check_evaluation if record and record.event else None
-            if evaluation is None:  # never run, or planned and not run yet
+            if record is None:  # never planned
                 continue
-            run = "this run" if record.run_id == context.run.run_id else f"run {record.run_id[:8]}"
-            findings.append(
-                Finding(
-                    key.name,
-                    evaluation.passed,
-                    evaluation.severity.value,
-                    evaluation.description or "",
-                    source=run,
+            run = "this run" if record.run_id == context.run.run_id else f"run {record.run_id}"
+            evaluation = record.event.asset_check_evaluation if record.event else None
+            if evaluation is not None:
+                findings.append(
+                    Finding(
+                        key.name,
+                        evaluation.passed,
+                        evaluation.severity.value,
+                        evaluation.description or "",
+                        source=run,
+                    )
                 )
-            )
+            else:  # planned, and the check recorded no result
+                reason = "no result: it could not look (the run's log says why)"
+                findings.append(Finding(key.name, True, "", reason, source=run, skipped=True))
     return findings
 
 
@@ -93,34 +99,40 @@ def release_artifact(
             )
     except ReleaseRefused as refused:
         raise dg.Failure(f"release refused: {refused}") from None
-    context.log.info(f"release of {built.stats['latest_date']} written to {built.path}")
+    stats = built.stats
+    context.log.info(f"release of {stats['latest_checked_date']} written to {built.path}")
     published = "not configured (set BFA_GITHUB_REPO and GITHUB_TOKEN)"
     target = release.github_target()
     if target is not None:
         result = publish_release(
             target,
             [release_dir / name for name in built.files],
-            name=f"bfa {built.stats['latest_date']}",
+            name=f"bfa {stats['latest_checked_date']}",
             body=(release_dir / NOTES).read_text(),
         )
         published = result.release_url
     files = [(name, size, digest[:16]) for name, (size, digest) in built.files.items()]
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": built.stats["availability_rows"],
+            "dagster/row_count": stats["availability_rows"],
             "release_dir": dg.MetadataValue.path(str(release_dir.resolve())),
-            "latest_date": str(built.stats["latest_date"]),
-            "complete": built.stats["complete"],
-            "days_checked": built.stats["coverage"]["days_checked"],
-            "availability_rows": built.stats["availability_rows"],
-            "ranking_rows": built.stats["table_rows"]["volume_rankings"],
+            # the figures of `bfa query summary`, under its names (its ranges as text)
+            **{
+                name: _figure(value) for name, value in stats.items() if not isinstance(value, dict)
+            },
             "files": dg.MetadataValue.md(table(["file", "bytes", "sha256 (prefix)"], files)),
             "database_bytes": built.files[DATABASE][0],
-            "build": built.stats["build"]["kind"],
-            "build_reason": built.stats["build"]["reason"],
+            "build": stats["build"]["kind"],
+            "build_reason": stats["build"]["reason"],
             "step_seconds": dg.MetadataValue.json(built.timings),
             "checks_failed": sum(not f.passed for f in checks),
             "github_release": published,
             "duration_s": round(time.monotonic() - started, 2),
         }
     )
+
+
+def _figure(value: object) -> object:
+    """A figure as metadata: numbers and flags as they are (the UI plots numbers), days and
+    ranges as `bfa query summary` prints them."""
+    return value if isinstance(value, bool | int | float) else fact(value)

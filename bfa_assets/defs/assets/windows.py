@@ -9,6 +9,9 @@ import dagster as dg
 import polars as pl
 
 from bfa_assets.days import Window
+from bfa_assets.markdown import frame_table
+
+PER_DAY_ROWS = 366  # a year of days in the run's table; every day's figures are on its partition
 
 
 class SymbolFilter(dg.Config):
@@ -49,6 +52,12 @@ def report_per_day(
         context.add_asset_metadata(
             {"dagster/row_count": int(values[row_count] or 0), **values}, partition_key=key
         )
+    # The Plots tab draws the 120 newest partitions only: a back-filled month of long ago is
+    # read here, in one table, on the window's newest partition (docs/operations.md).
+    table = frame_table(per_day, max_rows=PER_DAY_ROWS)
+    context.add_asset_metadata(
+        {"per_day": dg.MetadataValue.md(table)}, partition_key=context.partition_keys[-1]
+    )
 
 
 def report_run(context: dg.AssetExecutionContext, figures: dict) -> None:
