@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from bfa_assets.cli import main
+from bfa_assets.cli.main import main
 
 
 @dataclass(frozen=True)

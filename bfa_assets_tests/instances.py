@@ -5,7 +5,7 @@ read by the Makefile and scripts/demo.sh), and a DAGSTER_HOME made by `write_ins
 of the instance storages:
 
 - `batching`: the project's dagster.yaml as it is (`make dev`, `make demo`): SQLite through
-  bfa_assets/instance_storage.py;
+  bfa_assets/instance/storage.py;
 - `sqlite`: the same with Dagster's stock `storage: sqlite`, to compare with;
 - `postgres`: deploy/dagster.yaml, the production instance; its connection comes from the
   DAGSTER_PG_* variables (bfa_assets_tests/postgres.py makes a database for them).

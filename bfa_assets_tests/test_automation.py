@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import dagster as dg
 import pytest
 
+from bfa_assets.automation.scheduling import Backfill, daily_decision, plan_new_symbol_backfill
 from bfa_assets.defs.notifications import notify_run_failure, notify_run_success
 from bfa_assets.defs.resources import AutomationResource, VisionResource
 from bfa_assets.defs.sensors import daily_lookback, new_symbol_backfill
-from bfa_assets.scheduling import Backfill, daily_decision, plan_new_symbol_backfill
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.fake_pushover import serve_fake_pushover
 from bfa_assets_tests.pipeline import materialize, query

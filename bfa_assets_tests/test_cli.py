@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bfa_assets.cli import main
+from bfa_assets.cli.main import main
 from bfa_assets_tests.cli_run import as_json, bfa
 from bfa_assets_tests.rankings_reference import expected_rankings
 
@@ -250,7 +250,7 @@ def test_the_sub_commands_import_only_what_they_need(released):
     """No Dagster and no data-frame library anywhere; DuckDB only for SQL answers, and there
     only its engine (store.engine), not the duckdb package's Python layer."""
     probe = (
-        "import sys\nfrom bfa_assets.cli import main\nmain(sys.argv[1:])\n"
+        "import sys\nfrom bfa_assets.cli.main import main\nmain(sys.argv[1:])\n"
         "heavy = ('dagster', 'polars', 'pandas', 'numpy', 'duckdb', '_duckdb', 'pyarrow')\n"
         "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)"
     )

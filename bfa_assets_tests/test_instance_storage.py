@@ -2,6 +2,7 @@
 in batches; and when the Dagster it runs on has changed the private API it relies on, it is the
 stock storage, with a warning, and still records the same."""
 
+import importlib
 import os
 import sys
 
@@ -10,8 +11,8 @@ import pytest
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-import bfa_assets
-from bfa_assets.sqlite_event_batches import BatchingSqliteEventLogStorage
+import bfa_assets.instance
+from bfa_assets.instance.event_batches import BatchingSqliteEventLogStorage
 from bfa_assets_tests.instance_records import ASSET_EVENTS, DAYS, backfill_twice, instance_at
 from bfa_assets_tests.instances import EMBEDDED_YAML
 
@@ -73,8 +74,8 @@ def upgraded_dagster(request, monkeypatch) -> str:
         return "_store_asset_event takes ('connection', 'entry', 'storage_id')"
     # Dagster's own modules hold their reference; the batching module is imported afresh.
     monkeypatch.delattr(dagster._core.events, "ASSET_EVENTS")
-    monkeypatch.delitem(sys.modules, "bfa_assets.sqlite_event_batches")
-    monkeypatch.delattr(bfa_assets, "sqlite_event_batches")
+    monkeypatch.delitem(sys.modules, "bfa_assets.instance.event_batches")
+    monkeypatch.delattr(bfa_assets.instance, "event_batches")
     return "cannot import name 'ASSET_EVENTS'"
 
 
@@ -84,7 +85,7 @@ def test_on_a_changed_dagster_the_storage_warns_and_is_the_stock_one(
     instance = instance_at(tmp_path / "upgraded", PROJECT_YAML)
 
     assert type(instance.event_log_storage) is SqliteEventLogStorage
-    (warning,) = [r for r in caplog.records if r.name == "bfa_assets.instance_storage"]
+    (warning,) = [r for r in caplog.records if r.name == "bfa_assets.instance.storage"]
     assert warning.levelname == "WARNING"
     assert upgraded_dagster in warning.getMessage()
     assert "stock SQLite event log" in warning.getMessage()
@@ -101,3 +102,14 @@ def test_loading_the_storage_leaves_the_batch_size_to_the_environment(tmp_path, 
     instance = instance_at(tmp_path / "batching", PROJECT_YAML)
     assert type(instance.event_log_storage) is BatchingSqliteEventLogStorage
     assert "DAGSTER_EVENT_BATCH_SIZE" not in os.environ  # dagster.env sets it: test_dagster_env
+
+
+def test_if_dagster_moved_its_sqlite_storage_the_error_says_how_to_go_on(monkeypatch):
+    import dagster._core.storage.sqlite_storage as stock
+
+    monkeypatch.delattr(stock, "DagsterSqliteStorage")
+    monkeypatch.delitem(sys.modules, "bfa_assets.instance.storage")
+    with pytest.raises(ImportError) as raised:
+        importlib.import_module("bfa_assets.instance.storage")
+    assert "storage: {sqlite: {base_dir: {env: DAGSTER_HOME}}}" in str(raised.value)
+    assert "DagsterSqliteStorage" in str(raised.value)

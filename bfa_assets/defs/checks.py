@@ -1,4 +1,4 @@
-"""Asset checks: unpartitioned, each reads the whole table (the logic is in quality.py).
+"""Asset checks: unpartitioned, each reads the whole table (the logic is in bfa_assets/quality/).
 
 Partitioned checks are Preview in Dagster 1.13 and lose their per-partition result in ranged
 runs, so every check judges the whole table after each materialization.
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from bfa_assets import quality
 from bfa_assets.defs.resources import FapiResource, ReleaseResource, Warehouse
+from bfa_assets.quality import availability, rankings, volume
+from bfa_assets.quality.findings import Finding
 from bfa_assets.release.verify import release_integrity as verify_release
 
 FIRST = {"dagster/priority": "1"}  # checked before the in-process executor moves on
@@ -27,7 +28,7 @@ RANKINGS = "volume_rankings"
 RELEASE = "release_artifact"
 
 
-def as_result(finding: quality.Finding) -> dg.AssetCheckResult:
+def as_result(finding: Finding) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=finding.passed,
         severity=dg.AssetCheckSeverity(finding.severity),
@@ -45,18 +46,18 @@ class CompletenessConfig(dg.Config):
     pending_days: int = 1  # newest days that may still be publishing
 
 
-@dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
+@dg.asset_check(asset=AVAILABILITY, name=availability.CONTINUITY, op_tags=FIRST)
 def continuity(warehouse: Warehouse) -> dg.AssetCheckResult:
     """ERROR if a day between the first and the newest checked day was never checked."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.continuity(conn))
+        return as_result(availability.continuity(conn))
 
 
 @dg.asset_check(asset=AVAILABILITY, op_tags=FIRST)
 def completeness(config: CompletenessConfig, warehouse: Warehouse) -> dg.AssetCheckResult:
     """WARN for days whose available count falls well below the 7-day median."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.completeness(conn, config.max_drop, config.pending_days))
+        return as_result(availability.completeness(conn, config.max_drop, config.pending_days))
 
 
 @dg.multi_asset_check(
@@ -75,7 +76,7 @@ def exchange_info_cross_check(
     """
     info, problem = fapi.exchange_info()
     with warehouse.get_connection() as conn:
-        finding = quality.exchange_cross_check(conn, info, problem)
+        finding = availability.exchange_cross_check(conn, info, problem)
     if finding.skipped:
         context.log.warning(f"exchange_info_cross_check skipped: {finding.summary}")
         return
@@ -86,21 +87,21 @@ def exchange_info_cross_check(
 def volume_sanity(warehouse: Warehouse) -> dg.AssetCheckResult:
     """ERROR for impossible bars: OHLC outside [low, high], negatives, taker-buy above total."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.volume_sanity(conn))
+        return as_result(volume.volume_sanity(conn))
 
 
 @dg.asset_check(asset=VOLUME, op_tags=FIRST)
 def volume_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
     """WARN for available days that have a 1d file on Vision but no volume row."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.volume_coverage(conn))
+        return as_result(volume.volume_coverage(conn))
 
 
 @dg.asset_check(asset=RANKINGS, op_tags=FIRST, blocking=True)
 def ranking_sanity(warehouse: Warehouse) -> dg.AssetCheckResult:
     """ERROR unless ranks are dense from 1, shares sum to 100 and only USDT perpetuals rank."""
     with warehouse.get_connection() as conn:
-        return as_result(quality.ranking_sanity(conn))
+        return as_result(rankings.ranking_sanity(conn))
 
 
 # The checks of the data, whose results the release notes report.

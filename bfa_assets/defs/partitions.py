@@ -4,7 +4,7 @@ from datetime import date
 
 import dagster as dg
 
-from bfa_assets.days import HISTORY_START
+from bfa_assets.common.days import HISTORY_START
 
 # end_offset=0: the newest partition is yesterday, the last complete UTC day (Vision is T+1).
 daily_partitions = dg.DailyPartitionsDefinition(

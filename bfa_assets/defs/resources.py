@@ -1,6 +1,6 @@
 """Resources: one per service the assets talk to, each built from its environment variables.
 
-Every setting has a default for the real services (bfa_assets/settings.py); when its
+Every setting has a default for the real services (bfa_assets/common/settings.py); when its
 environment variable is set, the resource holds a Dagster `EnvVar`, so the UI shows the
 variable's name (never a secret's value).
 """
@@ -18,12 +18,13 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from bfa_assets import settings
-from bfa_assets.fapi import ExchangeInfo, try_exchange_info
-from bfa_assets.notify import PUSHOVER_URL, send_pushover
+from bfa_assets.automation.notify import PUSHOVER_URL, send_pushover
+from bfa_assets.common import settings
+from bfa_assets.exchange.fapi import ExchangeInfo, try_exchange_info
+from bfa_assets.http.client import HttpClient
+from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
-from bfa_assets.vision.http import HttpClient, RetryPolicy
 from bfa_assets.vision.publication import day_published
 
 # A sensor's look at Vision: at most ~40 s in all (attempts of at most 10 s within 25 s).
@@ -120,7 +121,7 @@ class AutomationResource(dg.ConfigurableResource):
 
 # DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it; beyond this
 # limit it evicts its cache and spills to its temp directory. A full history's availability
-# write filled 512 MB on top of the Python heap: the run's peak (see docs/benchmarks.md).
+# write filled DuckDB's cache on top of the Python heap, the run's peak (docs/benchmarks.md).
 DUCKDB_MEMORY_LIMIT = "384MB"
 
 

@@ -1,7 +1,8 @@
 """Sensors that request runs: the daily lookback, and the back-fill of new symbols.
 
-The decisions themselves are plain functions (bfa_assets/scheduling.py); these sensors feed
-them the clock, a cheap look at Vision and the discovery's metadata, and turn them into runs.
+The decisions themselves are plain functions (bfa_assets/automation/scheduling.py); these
+sensors feed them the clock, a cheap look at Vision and the discovery's metadata, and turn them
+into runs.
 """
 
 import os
@@ -9,17 +10,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from bfa_assets.defs.assets.availability import daily_availability
-from bfa_assets.defs.assets.symbols import futures_symbols
-from bfa_assets.defs.partitions import range_tags
-from bfa_assets.defs.resources import AutomationResource, VisionResource
-from bfa_assets.scheduling import (
+from bfa_assets.automation.scheduling import (
     Backfill,
     daily_decision,
     lookback_window,
     plan_new_symbol_backfill,
 )
-from bfa_assets.vision.http import HTTPFailure
+from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.symbols import futures_symbols
+from bfa_assets.defs.partitions import range_tags
+from bfa_assets.defs.resources import AutomationResource, VisionResource
+from bfa_assets.http.client import HTTPFailure
 
 # Selections from the graph: everything from discovery on, and everything from availability on.
 EVERYTHING = dg.AssetSelection.assets(futures_symbols).downstream()

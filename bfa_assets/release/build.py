@@ -27,9 +27,10 @@ from typing import TypeVar
 
 import duckdb
 
-from bfa_assets.days import newest_day
-from bfa_assets.markdown import table
-from bfa_assets.quality import ERROR, Finding
+from bfa_assets.common.days import newest_day
+from bfa_assets.common.markdown import table
+from bfa_assets.quality.availability import CONTINUITY
+from bfa_assets.quality.findings import ERROR, Finding
 from bfa_assets.release.database import table_counts
 from bfa_assets.release.files import (
     DATABASE,
@@ -106,7 +107,7 @@ def refusal(covered: Coverage, checks: Sequence[Finding], allow_partial: bool) -
     checked between the first and the newest checked day make every answer about them unknown:
     published only when the operator allows a partial release, which then says so.
     """
-    broken = [c for c in checks if not c.passed and c.severity == ERROR and c.name != "continuity"]
+    broken = [c for c in checks if not c.passed and c.severity == ERROR and c.name != CONTINUITY]
     if broken:
         return "ERROR checks failed: " + "; ".join(f"{c.name}: {c.summary}" for c in broken)
     if covered.holes and not allow_partial:

@@ -3,8 +3,9 @@
 Each step (create or update the release; replace one asset) reads the release before it writes,
 so when a step is retried after an ambiguous failure (the upload arrived, the answer did not) it
 finds its own first attempt instead of tripping over it. Transient failures (connection errors,
-429, 5xx, rate limits) are retried with jittered exponential backoff; a pause that GitHub asks
-for is honoured when it is short and ends the publish when it is long. The token travels only
+429, 5xx, rate limits) are retried by the policy every client shares (http/retry.py), with
+GitHub's own limits: a pause that GitHub asks for is honoured when it is short and ends the
+publish when it is long. The token travels only
 in the Authorization header: it is refused at construction if it could not be sent as one, and
 it never reaches a repr, a log line or an error message.
 """
@@ -18,6 +19,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,15 +28,26 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
+from bfa_assets.http.retry import (
+    RETRYABLE_STATUS,
+    GaveUp,
+    RetryPolicy,
+    Transient,
+    call,
+    retry_after,
+)
+
 DEFAULT_API_URL = "https://api.github.com"
 
 log = logging.getLogger("bfa.release")
 T = TypeVar("T")
 
-TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_ATTEMPTS = 5
-INITIAL_WAIT = 0.1  # seconds; the backoff doubles from here
-MAX_WAIT = 5.0  # seconds; the longest pause between attempts, asked for by GitHub or not
+# Five attempts, a tenth of a second doubling up to 5 s, and no longer pause than that: a
+# daily release can wait for the next day rather than hold the run for GitHub's hour.
+GITHUB_RETRY = RetryPolicy(
+    max_attempts=5, max_total_seconds=120.0, initial_wait=0.1, max_wait=5.0,
+    longest_requested_wait=5.0,
+)  # fmt: skip
 
 _REPO_PART = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")  # not "." or "..", which would walk the path
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: a token with a newline would break headers
@@ -73,14 +86,6 @@ class PublishResult:
 
 class PublishError(Exception):
     """Publishing failed for good; the message names the request and GitHub's answer."""
-
-
-class _Transient(Exception):
-    """A failure worth retrying; `retry_after` is the pause GitHub asked for, if any."""
-
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def publish_release(
@@ -190,25 +195,22 @@ class _GitHub:
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TransportError as error:  # connect/read errors, timeouts, resets
-            raise _Transient(f"{method} {url}: {type(error).__name__}: {error}") from error
+            raise Transient(f"{method} {url}: {type(error).__name__}: {error}") from error
         if response.is_success or response.status_code in allow:
             return response
         raise _failure(response)
 
 
 def _failure(response: httpx.Response) -> Exception:
-    """The exception a failed answer deserves: _Transient if waiting may help, else final."""
+    """The exception a failed answer deserves: Transient if waiting may help, else final."""
     request = response.request
     what = (
         f"{request.method} {request.url.raw_path.decode('ascii')} answered "
         f"HTTP {response.status_code}: {_message(response)}"
     )
-    if response.status_code not in TRANSIENT_STATUS and not _rate_limited(response):
+    if response.status_code not in RETRYABLE_STATUS and not _rate_limited(response):
         return PublishError(what)
-    wait = _requested_wait(response)
-    if wait is not None and wait > MAX_WAIT:
-        return PublishError(f"{what} (GitHub asks to wait {wait:.0f} s; not waiting that long)")
-    return _Transient(what, retry_after=wait)
+    return Transient(what, retry_after=_requested_wait(response))
 
 
 def _rate_limited(response: httpx.Response) -> bool:
@@ -220,15 +222,13 @@ def _rate_limited(response: httpx.Response) -> bool:
 
 
 def _requested_wait(response: httpx.Response) -> float | None:
-    """Seconds GitHub asks us to wait (Retry-After, or until an exhausted rate limit resets)."""
+    """Seconds GitHub asks us to wait: Retry-After, or until an exhausted rate limit resets."""
     headers = response.headers
-    try:
-        if "retry-after" in headers:
-            return max(0.0, float(headers["retry-after"]))
-        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+    if (asked := retry_after(headers)) is not None:
+        return asked
+    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+        with suppress(ValueError):
             return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
-    except ValueError:
-        return None
     return None
 
 
@@ -244,34 +244,15 @@ def _message(response: httpx.Response, limit: int = 300) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-_backoff = tenacity.wait_random_exponential(multiplier=INITIAL_WAIT, max=MAX_WAIT)
-
-
-def _wait(state: tenacity.RetryCallState) -> float:
-    """Jittered exponential backoff, never shorter than the pause GitHub asked for."""
-    error = state.outcome.exception() if state.outcome else None
-    asked = error.retry_after if isinstance(error, _Transient) else None
-    return max(_backoff(state), asked or 0.0)
-
-
 def _with_retries(step: Callable[[], T], what: str) -> T:
-    """Run `step`, again after transient failures; PublishError once attempts run out."""
+    """Run `step`, again after transient failures; PublishError once the policy gives up."""
 
     def log_retry(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         pause = state.next_action.sleep if state.next_action else 0.0
         log.warning("%s: retrying in %.2f s after %s", what, pause, error)
 
-    retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(MAX_ATTEMPTS),
-        wait=_wait,
-        retry=tenacity.retry_if_exception_type(_Transient),
-        before_sleep=log_retry,
-        reraise=True,
-    )
     try:
-        return retrying(step)
-    except _Transient as error:
-        raise PublishError(
-            f"{what}: still failing after {MAX_ATTEMPTS} attempts: {error}"
-        ) from error
+        return call(GITHUB_RETRY, step, log_retry)
+    except GaveUp as gave_up:
+        raise PublishError(f"{what}: {gave_up}") from gave_up

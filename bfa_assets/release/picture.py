@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from bfa_assets.days import HISTORY_START
+from bfa_assets.common.days import HISTORY_START
 from bfa_assets.store.coverage import Coverage
 
 PER_DAY = """

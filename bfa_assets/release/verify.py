@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from isal import igzip, isal_zlib
 
-from bfa_assets.quality import ERROR, Finding
+from bfa_assets.quality.findings import ERROR, Finding
 from bfa_assets.release import build
 from bfa_assets.release.database import expected_counts, released_counts
 from bfa_assets.release.files import DATABASE, DATABASE_GZ, SNAPSHOT, SUMS

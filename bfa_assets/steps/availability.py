@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from bfa_assets.days import Window
+from bfa_assets.common.days import Window
+from bfa_assets.http.client import HttpClient
 from bfa_assets.steps.heap import fewer_collections
 from bfa_assets.store import availability as availability_store
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.vision.availability import list_window
-from bfa_assets.vision.http import HttpClient
 
 
 @dataclass

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from bfa_assets.fapi import try_exchange_info
+from bfa_assets.exchange.fapi import try_exchange_info
+from bfa_assets.http.client import HttpClient
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.vision.discovery import Discovery, discover_symbols, first_1m_days
-from bfa_assets.vision.http import HttpClient
 
 
 @dataclass

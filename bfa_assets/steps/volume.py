@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from bfa_assets.days import Window
+from bfa_assets.common.days import Window
+from bfa_assets.http.client import HttpClient
 from bfa_assets.steps.heap import fewer_collections
 from bfa_assets.store import volume as volume_store
-from bfa_assets.vision.http import HttpClient
 from bfa_assets.vision.volume.bars import Failed
 from bfa_assets.vision.volume.fetch import Downloaded, fetch_and_parse
 from bfa_assets.vision.volume.plan import Plan, plan_sources, unchanged, unchanged_without_bar

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from bfa_assets.days import HISTORY_START, runs
+from bfa_assets.common.days import HISTORY_START, runs
 
 if TYPE_CHECKING:
     import duckdb

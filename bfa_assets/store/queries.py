@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from bfa_assets.days import HISTORY_START
+from bfa_assets.common.days import HISTORY_START
 from bfa_assets.store.answers import (
     AVAILABLE_ROWS,
     DELISTING_DAYS,
@@ -259,7 +259,7 @@ SUMMARY_FIGURES = ("symbols_discovered", "perpetual_symbols_discovered",
 def summary(conn: duckdb.DuckDBPyConnection) -> dict:
     """What a release knows, figure by figure: the one home of the figures that stats.json,
     RELEASE_NOTES.md, the release's metadata in the UI and `bfa query summary` show, each
-    named for what it counts (cli_output.SUMMARY_FACTS says what each means).
+    named for what it counts (cli.output.SUMMARY_FACTS says what each means).
 
     The history runs from its first day to the release's newest day (the day before it was
     made), so the days after the latest checked day are among the unchecked ones.

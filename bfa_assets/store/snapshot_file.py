@@ -5,8 +5,8 @@ release's `daily_rows`, but most of that time is its fixed cost per query and a 
 stored by symbol; this file answers it by index arithmetic — record batch `day - first_date` of
 a memory-mapped Arrow IPC file — without reading the rest of the file, and `bfa query snapshot`
 needs only pyarrow to read it. It holds the available rows (`answers.AVAILABLE_ROWS`) in date
-and symbol order, uncompressed (compression made a read 3x slower), so any Arrow reader (Polars,
-pandas, DuckDB) can also read it whole.
+and symbol order, uncompressed (compression made a read several times slower), so any Arrow
+reader (Polars, pandas, DuckDB) can also read it whole.
 
 Its schema metadata also carries the release's checked days (see store.coverage), so that an
 unchecked day is refused (`NotChecked`) rather than answered with an empty batch, which would

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from bfa_assets.fapi import ExchangeSymbol
+from bfa_assets.exchange.fapi import ExchangeSymbol
 from bfa_assets.store.selection import SYMBOLS, symbol_params
 from bfa_assets.store.transactions import transaction
 from bfa_assets.vision import keys

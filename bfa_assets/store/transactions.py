@@ -27,8 +27,8 @@ def staging_table(conn: duckdb.DuckDBPyConnection, like: str) -> Iterator[str]:
 
     Rows built part by part are staged here, each part committed on its own, then moved in one
     INSERT … SELECT inside the window's transaction. Many INSERTs inside one transaction keep
-    every row in DuckDB's transaction-local storage (+540 MB for a full history's 1.3 M volume
-    rows); one INSERT … SELECT writes whole row groups to disk as it goes (+300 MB in all).
+    every row in DuckDB's transaction-local storage, in memory; one INSERT … SELECT writes whole
+    row groups to disk as it goes (docs/benchmarks.md, memory).
     """
     name = f"staged_{like}"
     conn.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {like} LIMIT 0")  # noqa: S608

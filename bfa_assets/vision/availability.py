@@ -8,8 +8,8 @@ from datetime import date
 
 import polars as pl
 
+from bfa_assets.http.client import HttpClient
 from bfa_assets.vision.daily_files import DayFile, list_daily_files
-from bfa_assets.vision.http import HttpClient
 
 FOUND_SCHEMA = {
     "date": pl.Date,

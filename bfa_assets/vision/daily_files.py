@@ -13,8 +13,8 @@ import asyncio
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
-from bfa_assets.vision.http import HttpClient
 from bfa_assets.vision.listing import MAX_KEYS, list_objects
 
 CHUNK_DAYS = 500

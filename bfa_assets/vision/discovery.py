@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 
+from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
-from bfa_assets.vision.http import HttpClient
 from bfa_assets.vision.listing import list_objects
 
 

@@ -4,7 +4,7 @@ Pages are parsed by structure (Contents/Key, CommonPrefixes/Prefix), never by co
 `Prefix` element, which would pick up the root's echo of the request. The parser is libxml2's
 (lxml) with entity expansion, DTD loading and network access off, and a page that carries a DTD
 is refused, so an entity bomb is an error, not a memory blow-up. (defusedxml did the same on
-Python's pure-Python parser at 3× the cost; a full history parses ~2,600 pages.) Each field is
+Python's pure-Python parser at several times the cost: docs/benchmarks.md.) Each field is
 read for the whole page by one XPath (`Contents/Key`, `Contents/Size`, …) rather than element by
 element, which made Python proxies of every element; a page whose fields do not pair up is
 malformed. Keys arrive in UTF-8 byte order, which is Python's `str` order, so "the listing has
@@ -21,12 +21,12 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, Response
+from bfa_assets.http.client import BadResponse, HttpClient, HTTPFailure, Response
 
 MAX_KEYS = 1000
 
 
-class S3Object(NamedTuple):  # a tuple: a history lists ~2.6 M of them, built 5x faster
+class S3Object(NamedTuple):  # a tuple: a history lists millions, built faster than a dataclass
     key: str
     size: int
     etag: str  # without the quotes

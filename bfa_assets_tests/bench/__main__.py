@@ -37,8 +37,8 @@ import dagster as dg
 import duckdb
 import httpx
 
+from bfa_assets.common.settings import HTTP_CONCURRENCY as DEFAULT_HTTP_CONCURRENCY
 from bfa_assets.release.files import SNAPSHOT
-from bfa_assets.settings import HTTP_CONCURRENCY as DEFAULT_HTTP_CONCURRENCY
 from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SnapshotFile
 from bfa_assets_tests.bench import commands as whole_commands

@@ -193,6 +193,9 @@ def test_the_readme_and_the_demo_walk_through_from_a_plain_shell(tmp_path: Path)
         assert tags["dagster/sensor_name"] == "daily_lookback"
         assert lookback["status"] == "FAILURE"  # the release refused the hole
         assert "release refused" in step_errors(ui, lookback["runId"])
+        terminal = log.read_text()  # what `make demo` printed: one line per record, no DEBUG
+        assert "    Failure: release refused: days between" in terminal
+        assert " - DEBUG - " not in terminal and "Stack Trace" not in terminal
 
         partial = run_blocks(walk_through[1:], clone)
         start, end = (

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from bfa_assets.days import HISTORY_START
+from bfa_assets.common.days import HISTORY_START
 from bfa_assets.release.picture import draw, per_day
 from bfa_assets.store.coverage import Coverage
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START

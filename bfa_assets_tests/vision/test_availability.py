@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from bfa_assets.http.client import HttpClient
 from bfa_assets.store.availability import availability_parts
 from bfa_assets.vision.availability import list_window
-from bfa_assets.vision.http import HttpClient
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
 HISTORY_START = date(2019, 9, 25)

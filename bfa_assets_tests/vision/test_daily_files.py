@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bfa_assets.days import runs
+from bfa_assets.common.days import runs
 from bfa_assets.vision.daily_files import chunks
 
 

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, RetryPolicy
+from bfa_assets.http.client import BadResponse, HttpClient, HTTPFailure
+from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.vision.listing import ListingError, list_objects, parse_page_body
 from bfa_assets_tests.vision_sim import FaultPlan
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from bfa_assets.vision.http import HttpClient
+from bfa_assets.http.client import HttpClient
 from bfa_assets.vision.volume.fetch import fetch_and_parse
 from bfa_assets.vision.volume.plan import plan_sources
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from bfa_assets.common.markdown import frame_table
 from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.volume import daily_volume
 from bfa_assets.defs.assets.windows import report_per_day, report_run, window_of
 from bfa_assets.defs.resources import Warehouse
-from bfa_assets.markdown import frame_table
 from bfa_assets.store import rankings as ranking_store
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from bfa_assets.cli_output import fact
+from bfa_assets.cli.output import fact
+from bfa_assets.common.markdown import table
 from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.checks import DATA_CHECKS
 from bfa_assets.defs.resources import ReleaseResource, Warehouse
-from bfa_assets.markdown import table
-from bfa_assets.quality import Finding
+from bfa_assets.quality.findings import Finding
 from bfa_assets.release.build import ReleaseRefused, build_release
 from bfa_assets.release.files import DATABASE, NOTES
 from bfa_assets.release.github import publish_release

@@ -5,9 +5,9 @@ import time
 
 import dagster as dg
 
+from bfa_assets.common.markdown import bullets
 from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.resources import FapiResource, VisionResource, Warehouse
-from bfa_assets.markdown import bullets
 from bfa_assets.steps.symbols import refresh_symbols
 
 

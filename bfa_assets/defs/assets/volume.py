@@ -5,6 +5,7 @@ import time
 
 import dagster as dg
 
+from bfa_assets.common.markdown import table
 from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.availability import daily_availability
 from bfa_assets.defs.assets.windows import (
@@ -15,7 +16,6 @@ from bfa_assets.defs.assets.windows import (
     window_of,
 )
 from bfa_assets.defs.resources import VisionResource, Warehouse
-from bfa_assets.markdown import table
 from bfa_assets.steps.volume import VolumeRun, refresh_volume
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store

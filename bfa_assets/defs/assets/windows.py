@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
-from bfa_assets.days import Window
-from bfa_assets.markdown import frame_table
+from bfa_assets.common.days import Window
+from bfa_assets.common.markdown import frame_table
 
 PER_DAY_ROWS = 366  # a year of days in the run's table; every day's figures are on its partition
 

@@ -15,8 +15,8 @@ from datetime import date
 
 import polars as pl
 
+from bfa_assets.http.client import HttpClient, Response
 from bfa_assets.vision import klines
-from bfa_assets.vision.http import HttpClient, Response
 from bfa_assets.vision.volume.bars import Failed, Fetched, Parsed, parse_bars
 from bfa_assets.vision.volume.plan import Source
 

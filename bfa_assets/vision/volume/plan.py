@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bfa_assets.days import runs
+from bfa_assets.common.days import runs
+from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
 from bfa_assets.vision.daily_files import list_daily_files
-from bfa_assets.vision.http import HttpClient
 from bfa_assets.vision.listing import S3Object, list_objects
 
 MAX_GAP_DAYS = 31  # days without a needed daily file that one listing may span

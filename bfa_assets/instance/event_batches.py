@@ -9,14 +9,14 @@ events over in batches; this event log writes each batch in one transaction per 
 run's start Dagster also plans each asset check for every partition of the run: one event per
 check, stored as one row per partition, each row with the whole serialized event; this event
 log serializes the event once and inserts the rows as one executemany instead of compiling a
-statement with a set of values per partition (5 s of a full history's start, see
+statement with a set of values per partition (seconds of a full history's start:
 docs/benchmarks.md).
 
-This is the one module of bfa built on Dagster's private API (`dagster._core…`): Dagster has no
-public hook for how an event log stores a batch. bfa_assets/instance_storage.py uses it only
-after `incompatibilities` has found every private name used here, with the parameters passed
-to it, so that a Dagster upgrade that renames or reshapes one of them falls back to the stock
-event log (with a warning) instead of failing every write. That what a batch stores is exactly
+It is built on Dagster's private API (`dagster._core…`; docs/architecture.md lists every private
+name bfa uses): Dagster has no public hook for how an event log stores a batch. storage.py uses
+it only after `incompatibilities` has found every private name used here, with the parameters
+passed to it, so that a Dagster upgrade that renames or reshapes one of them falls back to the
+stock event log (with a warning) instead of failing every write. That what a batch stores is exactly
 what the stock event log stores event by event is shown by
 bfa_assets_tests/test_instance_storage.py on the locked Dagster: run it after an upgrade.
 """

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bfa_assets.vision.adaptive import AdaptiveLimit
+from bfa_assets.http.adaptive import AdaptiveLimit
 
 
 async def hold_all(limit: AdaptiveLimit, holders: int, seconds: float = 0.001) -> int:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bfa_assets.vision.http import BadResponse, HttpClient, HTTPFailure, Response
+from bfa_assets.http.client import BadResponse, HttpClient, HTTPFailure, Response
 
 
 class ExchangeInfoUnavailable(Exception):

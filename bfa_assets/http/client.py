@@ -1,28 +1,26 @@
-"""One async HTTP client for Vision and the fapi: adaptive concurrency, retries, accounting.
+"""One async HTTP client for Vision and the exchange's REST APIs: adaptive concurrency, retries,
+accounting.
 
-Only a 404 means "not there". Timeouts, resets, truncated bodies, 429, 5xx (S3's 503
-`SlowDown` included) and answers that fail to parse are transient: they are retried with
-exponential backoff and full jitter, honouring `Retry-After`, within a bounded number of
-attempts and total time. Any other status is a permanent error that names the URL and status.
-`SlowDown`, 429 and bursts of 5xx also lower the number of requests in flight (`AdaptiveLimit`),
-which grows back to the configured ceiling while requests succeed.
+Only a 404 means "not there". Timeouts, resets, truncated bodies, 408, 429, 5xx (S3's 503
+`SlowDown` included) and answers that fail to parse are transient: they are retried as the
+client's RetryPolicy says (http/retry.py: backoff with jitter, honouring `Retry-After`). Any
+other status is a permanent error that names the URL and status. `SlowDown`, 429 and bursts of
+5xx also lower the number of requests in flight (`AdaptiveLimit`), which grows back to the
+configured ceiling while requests succeed.
 
-The transport is aiohttp: a full-history load makes ~120,000 small requests, and httpx's
-connection pool checks every pooled connection on every request (14 ms of CPU per request at
-64 connections, 0.7 ms with the httpx-aiohttp transport, 0.3 ms with aiohttp; see
-docs/benchmarks.md). Parsers receive a small `Response` value and never see the library.
+The transport is aiohttp: a full history is a hundred thousand small requests or more, and
+httpx's connection pool cost several times aiohttp's CPU per request (docs/benchmarks.md).
+Parsers receive a small `Response` value and never see the library.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -31,23 +29,23 @@ import tenacity
 import yarl
 from aiohttp.helpers import get_env_proxy_for_url
 
-from bfa_assets.vision.adaptive import AdaptiveLimit
+from bfa_assets.http.adaptive import AdaptiveLimit
+from bfa_assets.http.retry import (
+    RETRYABLE_STATUS,
+    GaveUp,
+    RetryPolicy,
+    Transient,
+    call_async,
+    retry_after,
+)
 
 log = logging.getLogger("bfa.http")
 T = TypeVar("T")
-RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 THROTTLING_STATUS = frozenset({429, 503})  # S3's SlowDown is a 503
+USER_AGENT = "bfa-assets (Binance futures availability; Dagster code location)"
 
 
-class TransientError(Exception):
-    """A failure worth retrying; `retry_after` is the server's requested pause, if any."""
-
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class BadResponse(TransientError):
+class BadResponse(Transient):
     """A 200 answer whose body is not what the endpoint promises (HTML, broken XML, …)."""
 
 
@@ -98,43 +96,6 @@ class TransferStats:
         }
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 8
-    max_total_seconds: float = 180.0
-    initial_wait: float = 0.25
-    max_wait: float = 20.0
-
-
-def _retry_after(response: Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
-class _WaitWithRetryAfter(tenacity.wait.wait_base):
-    """Full-jitter exponential backoff, but never shorter than the server's Retry-After."""
-
-    def __init__(self, policy: RetryPolicy):
-        self._backoff = tenacity.wait_random_exponential(
-            multiplier=policy.initial_wait, max=policy.max_wait
-        )
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        wait = self._backoff(retry_state)
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(error, TransientError) and error.retry_after is not None:
-            wait = max(wait, error.retry_after)
-        return wait
-
-
 class HttpClient:
     """GETs relative to a base URL; use as `async with HttpClient(url) as http:`."""
 
@@ -162,7 +123,7 @@ class HttpClient:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300),
             timeout=self._timeout,
-            headers={"user-agent": "bfa-assets (+https://github.com/)"},
+            headers={"user-agent": USER_AGENT},
         )
         # HTTP(S)_PROXY / NO_PROXY, read once: aiohttp's trust_env would read them (and ~/.netrc)
         # in a thread on every request.
@@ -195,17 +156,15 @@ class HttpClient:
             url = f"{url}?{urlencode(params, quote_via=quote)}"
         try:  # most requests succeed at once: the retry machinery only after a failure
             return await self._attempt(url, parse)
-        except TransientError as error:
+        except Transient as error:
             return await self._retry(url, parse, error)
 
-    async def _retry(
-        self, url: str, parse: Callable[[Response], T], first: TransientError
-    ) -> T | None:
+    async def _retry(self, url: str, parse: Callable[[Response], T], first: Transient) -> T | None:
         """The remaining attempts after a first one failed with `first`.
 
-        tenacity replays the first failure as its own first attempt, so the wait after it
-        (Retry-After included) and the attempt count are the same as if it had made it; only the
-        total time is counted from the first failure instead of the first request.
+        The retry loop replays the first failure as its own first attempt, so the wait after it
+        (Retry-After included) and the attempt count are the same as if it had made it; only
+        the total time is counted from the first failure instead of the first request.
         """
         replay = iter([first])
 
@@ -214,21 +173,10 @@ class HttpClient:
                 raise error
             return await self._attempt(url, parse)
 
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(self.retry.max_attempts)
-            | tenacity.stop_after_delay(self.retry.max_total_seconds),
-            wait=_WaitWithRetryAfter(self.retry),
-            retry=tenacity.retry_if_exception_type(TransientError),
-            before_sleep=self._count_retry,
-            reraise=True,
-        )
         try:
-            return await retrying(attempt)
-        except TransientError as error:
-            attempts = retrying.statistics.get("attempt_number", "?")
-            raise HTTPFailure(
-                f"GET {url} still failing after {attempts} attempts: {error}"
-            ) from error
+            return await call_async(self.retry, attempt, self._count_retry)
+        except GaveUp as gave_up:
+            raise HTTPFailure(f"GET {url}: {gave_up}") from gave_up
 
     async def _attempt(self, url: str, parse: Callable[[Response], T]) -> T | None:
         if self._session is None:
@@ -242,7 +190,7 @@ class HttpClient:
                 response = Response(answer.status, answer.headers, await answer.read())
         except (aiohttp.ClientError, TimeoutError) as error:  # resets, truncation, timeouts
             self.stats.failures[type(error).__name__] += 1
-            raise TransientError(f"{type(error).__name__}: {error or 'no detail'}") from error
+            raise Transient(f"{type(error).__name__}: {error or 'no detail'}") from error
         finally:
             self._limit.release()
         self._signal(response.status_code, epoch)
@@ -252,9 +200,9 @@ class HttpClient:
             return None
         if response.status_code in RETRYABLE_STATUS:
             self.stats.failures[f"http_{response.status_code}"] += 1
-            raise TransientError(
+            raise Transient(
                 f"HTTP {response.status_code} {_excerpt(response)}",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response.headers),
             )
         if response.status_code != 200:
             raise HTTPFailure(

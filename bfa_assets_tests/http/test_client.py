@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bfa_assets.vision.http import HttpClient, HTTPFailure, RetryPolicy
+from bfa_assets.http.client import HttpClient, HTTPFailure
+from bfa_assets.http.retry import RetryPolicy
 from bfa_assets_tests.vision_sim import FaultPlan, SimServer, build
 
 KEY = "data/futures/um/daily/klines/ETHUSDT/1d/ETHUSDT-1d-2022-09-01.zip"

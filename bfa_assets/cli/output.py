@@ -14,6 +14,7 @@ from datetime import date
 from itertools import groupby
 from unicodedata import east_asian_width
 
+from bfa_assets.common.days import HISTORY_START
 from bfa_assets.store.answers import Delistings, Table
 from bfa_assets.store.coverage import span
 
@@ -51,9 +52,9 @@ TOP_COLUMNS = """columns (the cohort: USDT-quoted perpetuals with a volume row t
                      (e.g. -3: from rank 8 to 5); blank: not ranked N days earlier"""
 
 
-SUMMARY_FACTS = """facts (named as in the release's stats.json and RELEASE_NOTES.md):
+SUMMARY_FACTS = f"""facts (named as in the release's stats.json and RELEASE_NOTES.md):
   generated_at                 when the release was made (UTC)
-  history                      the days the release is about: from 2019-09-25, the first day of
+  history                      the days the release is about: from {HISTORY_START}, the first day of
                                futures data on Vision, to the day before it was made
   checked_days, checked_ranges     the days it checked (listed every symbol's files for)
   latest_checked_date          the newest of them

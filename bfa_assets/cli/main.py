@@ -6,8 +6,8 @@ release's snapshot file beside it when there is one.
 
 A whole command should cost little more than importing what its sub-command needs
 (docs/benchmarks.md): DuckDB's engine for the SQL answers (store.engine), pyarrow alone for a
-snapshot from the snapshot file, and no data-frame library. So this
-module, and what the snapshot path imports (cli_output, store.answers, store.coverage,
+snapshot from the snapshot file, and no data-frame library. So this module, and what the
+snapshot path imports (cli.output, common.days, store.answers, store.coverage,
 store.snapshot_file), import nothing the interpreter has not loaded anyway: no `pathlib`,
 `typing` or `dataclasses`, each a few milliseconds.
 
@@ -25,10 +25,10 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from bfa_assets import cli_output
-from bfa_assets.days import HISTORY_START
+from bfa_assets.cli import output
+from bfa_assets.common.days import HISTORY_START
+from bfa_assets.common.settings import RELEASE_DIR
 from bfa_assets.release.files import DATABASE, SNAPSHOT
-from bfa_assets.settings import RELEASE_DIR
 from bfa_assets.store.answers import DELISTING_DAYS
 from bfa_assets.store.coverage import NotKnown, refill_hint, span
 
@@ -79,23 +79,23 @@ class Command(namedtuple("Command", ["help", "arguments", "query", "values", "co
 DAY = ("date", {"type": _date, "help": "a day, YYYY-MM-DD (UTC)"})
 COMMANDS = {
     "snapshot": Command("symbols with a 1m file on a day", [DAY],
-                        "snapshot", lambda a: (a.date,), cli_output.SNAPSHOT_COLUMNS),
+                        "snapshot", lambda a: (a.date,), output.SNAPSHOT_COLUMNS),
     "timeline": Command("every day of one symbol, unchecked days marked",
                         [("symbol", {"help": "exact name, e.g. BTCUSDT (case-sensitive)"})],
-                        "timeline", lambda a: (a.symbol,), cli_output.TIMELINE_COLUMNS),
+                        "timeline", lambda a: (a.symbol,), output.TIMELINE_COLUMNS),
     "range": Command("symbols with a file in a date range, and their first and last day there",
                      [("start", {"type": _date}), ("end", {"type": _date})],
-                     "date_range", lambda a: (a.start, a.end), cli_output.RANGE_COLUMNS),
+                     "date_range", lambda a: (a.start, a.end), output.RANGE_COLUMNS),
     "new-listings": Command("symbols whose first 1m file on Vision is of a day", [DAY],
-                            "new_listings", lambda a: (a.date,), cli_output.LISTING_COLUMNS),
+                            "new_listings", lambda a: (a.date,), output.LISTING_COLUMNS),
     "delistings": Command(f"symbols whose last file is of a day: delisted once the "
                           f"{DELISTING_DAYS} days after it were checked", [DAY],
-                          "delistings", lambda a: (a.date,), cli_output.DELISTING_COLUMNS),
+                          "delistings", lambda a: (a.date,), output.DELISTING_COLUMNS),
     "top": Command("highest-volume USDT perpetuals of a day",
                    [DAY, ("-n", {"type": _positive, "default": 10, "help": "ranks (10)"})],
-                   "top", lambda a: (a.date, a.n), cli_output.TOP_COLUMNS),
+                   "top", lambda a: (a.date, a.n), output.TOP_COLUMNS),
     "summary": Command("dates, checked and unchecked days, symbols and rows", [],
-                       "summary", lambda a: (), cli_output.SUMMARY_FACTS),
+                       "summary", lambda a: (), output.SUMMARY_FACTS),
 }  # fmt: skip
 
 
@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), ERROR)
     except NotKnown as error:
         return _fail(str(error), NOT_KNOWN)
-    status = _write(cli_output.render(result, args.json))
+    status = _write(output.render(result, args.json))
     note = partial_note(result)
     return _fail(note, NOT_KNOWN) if note and status == OK else status
 
