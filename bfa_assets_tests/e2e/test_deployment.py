@@ -87,7 +87,7 @@ def test_a_deployment_on_postgres_runs_the_sensor_a_backfill_and_a_release_acros
     assert runs == {lookback["runId"], backfill_run["runId"], release["runId"]}
     assert_window_matches_truth(tmp_path / "bfa.duckdb", universe, start, yesterday)
     stats = json.loads((tmp_path / "release" / "stats.json").read_text())
-    assert (stats["first_date"], stats["latest_date"]) == (str(start), str(yesterday))
+    assert stats["checked_ranges"] == [[str(start), str(yesterday)]] and stats["complete"] is False
     # The instance was PostgreSQL: the runs are there, and no SQLite storage was made.
     stored = postgres.query(postgres_env["DAGSTER_PG_DB"], "SELECT run_id, status FROM runs")
     assert dict(stored) == dict.fromkeys(runs, "SUCCESS")
