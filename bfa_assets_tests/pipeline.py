@@ -84,10 +84,19 @@ def expected_availability(universe, start: date, end: date) -> pl.DataFrame:
 def assert_window_matches_truth(db_path: Path, universe, start: date, end: date) -> None:
     """The database holds exactly the window [start, end]: availability and volume equal to
     the simulator's ground truth, and rankings for every day."""
-    assert_frame_equal(availability(db_path), expected_availability(universe, start, end))
-    assert_frame_equal(volume(db_path), expected_volume(universe, start, end))
+    assert_windows_match_truth(db_path, universe, [(start, end)])
+
+
+def assert_windows_match_truth(db_path: Path, universe, windows: list[tuple[date, date]]) -> None:
+    """The same for the union of several windows (e.g. two back-fills): exactly their days,
+    nothing between them."""
+    windows = sorted(windows)
+    expected = [expected_availability(universe, start, end) for start, end in windows]
+    assert_frame_equal(availability(db_path), pl.concat(expected).sort("date", "symbol"))
+    bars = [expected_volume(universe, start, end) for start, end in windows]
+    assert_frame_equal(volume(db_path), pl.concat(bars).sort("date", "symbol"))
     ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    days = [s + timedelta(days=i) for s, e in windows for i in range((e - s).days + 1)]
     assert ranked["date"].to_list() == days
 
 
