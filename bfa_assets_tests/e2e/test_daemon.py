@@ -126,7 +126,8 @@ def watch(dev, runs: list[str], release_db: Path) -> tuple[bool, bool]:
             done = subprocess.run([str(Path(sys.executable).with_name("bfa")), "query", "summary",
                                    "--db", str(release_db)], capture_output=True, text=True,
                                   timeout=60)  # fmt: skip
-            assert done.returncode == 0 and "latest_checked_date: 2022-09-20" in done.stdout, done.stderr
+            assert done.returncode == 0, done.stderr
+            assert "latest_checked_date: 2022-09-20" in done.stdout
             queried = True
         if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses):
             return overlapped, queried

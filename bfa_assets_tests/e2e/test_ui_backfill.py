@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from bfa_assets.days import HISTORY_START, Window
+from bfa_assets.common.days import HISTORY_START, Window
 from bfa_assets.defs.partitions import range_tags
 from bfa_assets_tests.e2e.conftest import UI_NOW, UI_SYMBOLS
 from bfa_assets_tests.e2e.dagster_dev import (
@@ -182,14 +182,6 @@ def select(page: Page, graph: Locator, names: list[str]) -> None:
         graph.get_by_text(name, exact=True).click(modifiers=["Shift"])
     label = "Materialize selected" + (f" ({len(names)})" if len(names) > 1 else "")
     expect(page.get_by_role("button", name=label)).to_be_visible()
-
-
-def materialize(page: Page, graph: Locator, names: list[str]) -> str:
-    """Materialize unpartitioned assets; the id of the run the UI launched."""
-    select(page, graph, names)
-    page.get_by_role("button", name="Materialize selected").click()
-    expect(page.get_by_text("Launched run")).to_be_visible()
-    return toast_link(page, "/runs/")
 
 
 def launch_backfill(
