@@ -14,7 +14,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from bfa_assets.defs.resources import FapiResource, ReleaseResource, VisionResource, Warehouse
+from bfa_assets.defs.resources import (
+    DapiResource,
+    FapiResource,
+    ReleaseResource,
+    VisionResource,
+    Warehouse,
+)
 from bfa_assets_tests.postgres import Postgres, postgres_cluster
 from bfa_assets_tests.vision_sim import SimServer, Universe, build
 
@@ -50,6 +56,7 @@ def pipeline_resources(sim: SimServer, db_path: Path, **http: object) -> dict:
     return {
         "vision": VisionResource(vision_url=sim.vision_url, **http),
         "fapi": FapiResource(fapi_url=sim.fapi_url, **http),
+        "dapi": DapiResource(dapi_url=sim.fapi_url, **http),
         "warehouse": Warehouse(database=str(db_path)),
         "release": ReleaseResource(release_dir=str(db_path.parent / "release")),
     }

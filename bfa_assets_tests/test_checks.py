@@ -167,8 +167,10 @@ def test_ranking_sanity_lists_gaps_in_ranks_bad_shares_and_outsiders(sim, tmp_pa
             "WHERE date = '2022-09-03' AND rank = 1"
         )
         conn.execute(
-            "INSERT INTO volume_rankings SELECT date, 'ETHUSDC', 99, 1, 1, NULL, NULL, NULL, NULL, "
-            "0, NULL, 1, now() FROM volume_rankings WHERE date = '2022-09-04' LIMIT 1"
+            "INSERT INTO volume_rankings BY NAME SELECT date, 'um' AS market, 'ETHUSDC' AS symbol, "
+            "99 AS rank, 1 AS quote_volume_usdt, 1 AS trade_count, 0 AS percentile, "
+            "1 AS days_available, now() AS generation_timestamp "
+            "FROM volume_rankings WHERE date = '2022-09-04' LIMIT 1"
         )
     result = run_checks(resources, "ranking_sanity")["ranking_sanity"]
     assert not result.passed and result.severity == ERROR
@@ -187,7 +189,7 @@ def test_release_integrity_catches_a_tampered_release(sim, tmp_path):
         handle.write(" ")
     (release / "availability.duckdb.gz").write_bytes(b"not gzip")
     with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
-        conn.execute("DELETE FROM probe_log WHERE date = '2022-09-01'")
+        conn.execute("DELETE FROM probe_log WHERE date = '2022-09-01' AND market = 'um'")
         available = conn.execute(  # the same rows, one fewer available
             "UPDATE daily_availability SET available = false "
             "WHERE date = '2022-09-02' AND symbol = 'ETHUSDT' RETURNING 1"
@@ -200,7 +202,7 @@ def test_release_integrity_catches_a_tampered_release(sim, tmp_path):
         "- availability.duckdb.gz: SHA-256 does not match SHA256SUMS",
         "- stats.json: SHA-256 does not match SHA256SUMS",
         "- availability.duckdb.gz: does not decompress to availability.duckdb",
-        "- probe_log: 3 rows released, 2 in the working db",
+        "- probe_log: 6 rows released, 5 in the working db",  # 3 days, 2 markets
         f"- available_by_date: {rows} rows released, {rows - 1} in the working db",
         f"- available-by-date.arrow: {rows} rows, {rows - 1} available rows in the working db",
     ]

@@ -6,7 +6,8 @@ command line can read it at no cost.
 """
 
 VISION_URL = "https://s3-ap-northeast-1.amazonaws.com/data.binance.vision"  # BFA_VISION_URL
-FAPI_URL = "https://fapi.binance.com"  # BFA_FAPI_URL
+FAPI_URL = "https://fapi.binance.com"  # BFA_FAPI_URL: USD-M's REST API
+DAPI_URL = "https://dapi.binance.com"  # BFA_DAPI_URL: COIN-M's REST API
 DUCKDB_PATH = "data/bfa.duckdb"  # BFA_DUCKDB_PATH: the working database
 RELEASE_DIR = "data/release"  # BFA_RELEASE_DIR
 HTTP_CONCURRENCY = 256  # BFA_HTTP_CONCURRENCY: the most requests to Vision in flight (adaptive)

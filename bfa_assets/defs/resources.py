@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import duckdb
@@ -20,7 +21,7 @@ from dagster_duckdb import DuckDBResource
 
 from bfa_assets.automation.notify import PUSHOVER_URL, send_pushover
 from bfa_assets.common import settings
-from bfa_assets.exchange.fapi import ExchangeInfo, try_exchange_info
+from bfa_assets.exchange.info import ExchangeInfo, try_exchange_info
 from bfa_assets.http.client import HttpClient
 from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
@@ -67,22 +68,43 @@ class VisionResource(_HttpService):
         return asyncio.run(probe())
 
 
-class FapiResource(_HttpService):
-    """The USD-M REST API: exchangeInfo, for enrichment and the cross-check."""
+class _ExchangeApi(_HttpService):
+    """A market's REST API: exchangeInfo, for enrichment and the cross-check."""
 
-    fapi_url: str = settings.FAPI_URL
+    market: ClassVar[str]  # um | cm
+    name: ClassVar[str]  # fapi | dapi
+
+    @property
+    def url(self) -> str:
+        return getattr(self, f"{self.name}_url")
 
     def client(self) -> HttpClient:
-        return HttpClient(self.fapi_url, concurrency=2, retry=self.retry(), name="fapi")
+        return HttpClient(self.url, concurrency=2, retry=self.retry(), name=self.name)
 
     def exchange_info(self) -> tuple[ExchangeInfo | None, str | None]:
         """exchangeInfo, or None and why it could not be read (e.g. a 451 geo-block)."""
 
         async def fetch() -> tuple[ExchangeInfo | None, str | None]:
-            async with self.client() as fapi:
-                return await try_exchange_info(fapi)
+            async with self.client() as api:
+                return await try_exchange_info(api, self.market)
 
         return asyncio.run(fetch())
+
+
+class FapiResource(_ExchangeApi):
+    """The USD-M REST API."""
+
+    market: ClassVar[str] = "um"
+    name: ClassVar[str] = "fapi"
+    fapi_url: str = settings.FAPI_URL
+
+
+class DapiResource(_ExchangeApi):
+    """The COIN-M REST API."""
+
+    market: ClassVar[str] = "cm"
+    name: ClassVar[str] = "dapi"
+    dapi_url: str = settings.DAPI_URL
 
 
 class ReleaseResource(dg.ConfigurableResource):
@@ -160,6 +182,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             concurrency=_int_setting("BFA_HTTP_CONCURRENCY", settings.HTTP_CONCURRENCY),
         ),
         "fapi": FapiResource(fapi_url=_setting("BFA_FAPI_URL", settings.FAPI_URL)),
+        "dapi": DapiResource(dapi_url=_setting("BFA_DAPI_URL", settings.DAPI_URL)),
         "warehouse": Warehouse(
             database=_setting("BFA_DUCKDB_PATH", settings.DUCKDB_PATH),
             connection_config={"memory_limit": DUCKDB_MEMORY_LIMIT},

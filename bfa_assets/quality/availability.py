@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import duckdb
 
-from bfa_assets.exchange.fapi import ExchangeInfo
+from bfa_assets.exchange.info import ExchangeInfo
 from bfa_assets.quality.findings import ERROR, WARN, Finding, all_rows
 from bfa_assets.store.coverage import Coverage, span
 

@@ -32,12 +32,11 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from bfa_assets.store.queries import RELEASE_INFO
-from bfa_assets.vision import keys
 
 if TYPE_CHECKING:
     import duckdb
 
-LAYOUT = 4  # bump on any change here: a release of another layout is then rebuilt whole
+LAYOUT = 5  # bump on any change here: a release of another layout is then rebuilt whole
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -71,28 +70,30 @@ def _copy(table: str, order: str, dated: bool) -> Stored:
 
 
 DAILY_ROWS = f"""
-SELECT date, symbol, a.available, a.file_size_bytes, r.rank,
-       v.* EXCLUDE (date, symbol, {", ".join(DROPPED["daily_volume"])})
-FROM (SELECT date, symbol, available, file_size_bytes FROM {{src}}.main.daily_availability
-      WHERE date >= $since) a
-FULL JOIN (SELECT * FROM {{src}}.main.daily_volume WHERE date >= $since) v USING (date, symbol)
-LEFT JOIN (SELECT date, symbol, rank FROM {{src}}.main.volume_rankings WHERE date >= $since) r
-    USING (date, symbol)
-ORDER BY symbol, date
+SELECT date, market, symbol, a.available, a.file_size_bytes, r.rank,
+       v.* EXCLUDE (date, market, symbol, {", ".join(DROPPED["daily_volume"])})
+FROM (SELECT date, market, symbol, available, file_size_bytes
+      FROM {{src}}.main.daily_availability WHERE date >= $since) a
+FULL JOIN (SELECT * FROM {{src}}.main.daily_volume WHERE date >= $since) v
+    USING (date, market, symbol)
+LEFT JOIN (SELECT date, market, symbol, rank FROM {{src}}.main.volume_rankings
+           WHERE date >= $since) r
+    USING (date, market, symbol)
+ORDER BY market, symbol, date
 """  # noqa: S608
 # In this order: available_by_date is made from daily_rows (a third less time than joining again).
 STORED = [
     _copy("schema_version", "version", dated=False),
-    _copy("symbols", "symbol", dated=False),
-    _copy("probe_log", "date", dated=False),
+    _copy("symbols", "market, symbol", dated=False),
+    _copy("probe_log", "market, date", dated=False),
     _copy("volume_files", "source_key", dated=False),
     _copy("daily_availability", "date", dated=True),
-    _copy("volume_rankings", "date, rank, symbol", dated=True),
+    _copy("volume_rankings", "date, market, rank, symbol", dated=True),
     Stored("daily_rows", DAILY_ROWS, dated=True),
     Stored(
         "available_by_date",
-        "SELECT date, symbol, file_size_bytes FROM daily_rows "
-        "WHERE available AND date >= $since ORDER BY date, symbol",
+        "SELECT date, market, symbol, file_size_bytes FROM daily_rows "
+        "WHERE available AND date >= $since ORDER BY date, market, symbol",
         dated=True,
     ),
 ]
@@ -123,13 +124,14 @@ class About:
 # groups by their min/max), so a day's snapshot or a symbol's timeline reads one or two row
 # groups instead of joining three tables.
 READ_VIEWS = {
-    "daily_by_symbol": "SELECT date, symbol, available, file_size_bytes, quote_volume, rank "
-    "FROM daily_rows WHERE available IS NOT NULL",
+    "daily_by_symbol": "SELECT date, market, symbol, available, file_size_bytes, quote_volume, "
+    "rank FROM daily_rows WHERE available IS NOT NULL",
 }
 # The original tool's 17 columns, for users of its file.
 AVAILABILITY_WITH_VOLUME = f"""
 SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
-       '{DOWNLOAD_URL}{keys.DAILY_KLINES}' || url_encode(a.symbol) || '/1m/'
+       '{DOWNLOAD_URL}' || 'data/futures/' || a.market || '/daily/klines/'
+           || url_encode(a.symbol) || '/1m/'
            || url_encode(a.symbol) || '-1m-' || strftime(a.date, '%Y-%m-%d') || '.zip' AS url,
        CASE WHEN a.available THEN 200 ELSE 404 END AS status_code,
        a.checked_at AS probe_timestamp,
@@ -137,7 +139,7 @@ SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
        v.taker_buy_volume_base, v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt,
        v.open_price, v.high_price, v.low_price, v.close_price
 FROM daily_availability a
-LEFT JOIN daily_volume v USING (date, symbol)
+LEFT JOIN daily_volume v USING (date, market, symbol)
 """  # noqa: S608
 # The tables users know from the working database, with their released row counts.
 TABLES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from bfa_assets.common.days import Window
 from bfa_assets.http.client import HttpClient
 from bfa_assets.steps.heap import fewer_collections
 from bfa_assets.store import volume as volume_store
+from bfa_assets.store.selection import Scope
 from bfa_assets.vision.volume.bars import Failed
 from bfa_assets.vision.volume.fetch import Downloaded, fetch_and_parse
 from bfa_assets.vision.volume.plan import Plan, plan_sources, unchanged, unchanged_without_bar
@@ -38,7 +40,7 @@ async def refresh_volume(
     conn: duckdb.DuckDBPyConnection,
     vision: HttpClient,
     window: Window,
-    only: Sequence[str] | None,
+    scope: Scope,
     log: Callable[[str], None],
 ) -> VolumeRun:
     """Plan a source for every available day of the window, fetch the files that are new or
@@ -46,14 +48,18 @@ async def refresh_volume(
     one transaction. Availability is never touched.
     """
     with fewer_collections():
-        needs = volume_store.available_days(conn, window.start, window.end, only)
+        needs = volume_store.available_days(conn, window.start, window.end, scope)
+        today = datetime.now(UTC).date()
         async with vision as http:
-            plan = await plan_sources(http, needs, datetime.now(UTC).date())
-            stored = volume_store.stored_sources(conn, window.start, window.end, only)
+            plans = await asyncio.gather(
+                *(plan_sources(http, m, days, today) for m, days in needs.items())
+            )
+            plan = Plan.merge(plans)
+            stored = volume_store.stored_sources(conn, window.start, window.end, scope)
             known = volume_store.known_files(conn, [s.key for s in plan.sources])
             todo = [s for s in plan.sources if not unchanged(s, known, stored)]
             log(f"{len(plan.sources)} 1d files cover {window}; {len(todo)} are new or changed")
-            with volume_store.window_writer(conn, window.start, window.end, only) as writer:
+            with volume_store.window_writer(conn, window.start, window.end, scope) as writer:
                 downloaded = await fetch_and_parse(http, todo, log, writer.add_bars)
                 fetched = {source.key for source in todo}
                 skipped = [source for source in plan.sources if source.key not in fetched]
@@ -67,26 +73,26 @@ def day_issues(
     plan: Plan, failures: Sequence[Failed], without_bar: dict[str, set[date]]
 ) -> list[tuple]:
     """Why each needed day without a fresh row has none: no file, no bar in it, or a bad file
-    (rows of `volume_issues`: date, symbol, issue, source_key, detail).
+    (rows of `volume_issues`: date, market, symbol, issue, source_key, detail).
 
     `without_bar` gives the needed days without a bar of every good file, fetched now or
     before; a file it does not name has a bar for every needed day.
     """
     rows = [
-        (day, symbol, "no_1d_file", None, None)
-        for symbol, days in plan.days_without_file.items()
+        (day, market, symbol, "no_1d_file", None, None)
+        for (market, symbol), days in plan.days_without_file.items()
         for day in days
     ]
     failed = {f.source.key: f.reason for f in failures}
     for source in plan.sources:
         if source.key in failed:
             rows += [
-                (day, source.symbol, "file_failed", source.key, failed[source.key])
+                (day, source.market, source.symbol, "file_failed", source.key, failed[source.key])
                 for day in source.days
             ]
         elif (missing := without_bar.get(source.key)) is not None:
             rows += [
-                (day, source.symbol, "no_bar_in_file", source.key, None)
+                (day, source.market, source.symbol, "no_bar_in_file", source.key, None)
                 for day in source.days
                 if day in missing
             ]

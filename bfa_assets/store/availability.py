@@ -3,7 +3,7 @@ whole window."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -11,13 +11,14 @@ import duckdb
 import polars as pl
 
 from bfa_assets.store import changes
-from bfa_assets.store.selection import WINDOW, window_params
+from bfa_assets.store.selection import EVERYTHING, WINDOW, Scope, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
 from bfa_assets.vision import keys
 from bfa_assets.vision.availability import FOUND_SCHEMA
 
 AVAILABILITY_SCHEMA = {
     "date": pl.Date,
+    "market": pl.String,
     "symbol": pl.String,
     "available": pl.Boolean,
     "file_size_bytes": pl.Int64,
@@ -32,6 +33,7 @@ SYMBOLS_PER_PART = 100
 
 
 def availability_parts(
+    market: str,
     first_days: dict[str, date],
     found: Mapping[str, pl.DataFrame],
     start: date,
@@ -40,7 +42,8 @@ def availability_parts(
     checked_at: datetime,
     symbols_per_part: int = SYMBOLS_PER_PART,
 ) -> Iterator[pl.DataFrame]:
-    """One row per (date, symbol) in [start, end] from the symbol's first 1m day on, built
+    """One row per (date, symbol) of `market` in [start, end] from the symbol's first 1m day on,
+    built
     `symbols_per_part` symbols at a time; `found` holds each symbol's listed files
     (FOUND_SCHEMA). A whole history is 1.3 M rows with their URLs, and built at once it was the
     run's peak of memory."""
@@ -51,11 +54,16 @@ def availability_parts(
         files = pl.concat(
             [pl.DataFrame(schema=FOUND_SCHEMA), *(found[s] for s in part if s in found)]
         )
-        yield _rows(days, part, files, base_url.rstrip("/"), checked_at)
+        yield _rows(days, market, part, files, base_url.rstrip("/"), checked_at)
 
 
 def _rows(
-    days: pl.LazyFrame, first_days: dict[str, date], found: pl.DataFrame, base: str, at: datetime
+    days: pl.LazyFrame,
+    market: str,
+    first_days: dict[str, date],
+    found: pl.DataFrame,
+    base: str,
+    at: datetime,
 ) -> pl.DataFrame:
     symbols = pl.DataFrame(
         {
@@ -74,12 +82,13 @@ def _rows(
             url=pl.format(
                 "{}/{}{}/1m/{}-1m-{}.zip",
                 pl.lit(base),
-                pl.lit(keys.DAILY_KLINES),
+                pl.lit(keys.klines_root(market)),
                 "path",
                 "path",
                 pl.col("date").dt.to_string(),
             ),
             checked_at=pl.lit(at, dtype=pl.Datetime("us", "UTC")),
+            market=pl.lit(market),
         )
         .select(list(AVAILABILITY_SCHEMA))
         .cast(AVAILABILITY_SCHEMA)
@@ -94,13 +103,15 @@ def replace_window(
     start: date,
     end: date,
     checked_at: datetime,
-    symbols: Sequence[str] | None = None,
+    scope: Scope = EVERYTHING,
 ) -> None:
-    """Replace the window's rows (of `symbols` only, if given) in one transaction. `parts` are
-    staged one at a time (see `staging_table`), so that only one part is ever built in memory.
+    """Replace the window's rows (of the scope's markets and symbols) in one transaction.
+    `parts` are staged one at a time (see `staging_table`), so that only one part is ever built
+    in memory.
 
-    A run restricted to some symbols does not claim the days as probed: probe_log records only
-    days on which every known symbol was checked.
+    probe_log records a day as checked for a market only when every known symbol of that
+    market was checked: a run restricted to some symbols claims nothing, and a run restricted
+    to one market claims nothing for the other.
     """
     window = {"start": start, "end": end}
     with staging_table(conn, "daily_availability") as staged:
@@ -109,32 +120,35 @@ def replace_window(
         with transaction(conn):
             conn.execute(
                 f"DELETE FROM daily_availability WHERE {WINDOW}",  # noqa: S608
-                window_params(start, end, symbols),
+                window_params(start, end, scope),
             )
             conn.execute(f"INSERT INTO daily_availability SELECT * FROM {staged}")  # noqa: S608
-            changes.record(conn, "daily_availability", start, end, symbols)
-            if not symbols:  # the window now holds exactly the new rows of every symbol
+            changes.record(conn, "daily_availability", start, end, scope)
+            if scope.whole:  # the window now holds exactly the new rows of its markets
                 conn.execute(
                     """
                     INSERT OR REPLACE INTO probe_log
-                    SELECT d::DATE, $checked,
+                    SELECT d::DATE, m.market, $checked,
                            count(a.symbol)::INTEGER, count(*) FILTER (a.available)::INTEGER
                     FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 DAY) AS g(d)
-                    LEFT JOIN daily_availability a ON a.date = d::DATE
-                    GROUP BY d
+                    CROSS JOIN unnest($markets::VARCHAR[]) AS m(market)
+                    LEFT JOIN daily_availability a ON a.date = d::DATE AND a.market = m.market
+                    GROUP BY d, m.market
                     """,
-                    window | {"checked": checked_at},
+                    window | {"checked": checked_at, "markets": list(scope.markets)},
                 )
 
 
 def per_day_counts(
-    conn: duckdb.DuckDBPyConnection, start: date, end: date, symbols: Sequence[str] | None = None
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, scope: Scope = EVERYTHING
 ) -> pl.DataFrame:
-    """Per date of the window (of `symbols` only, if given): symbols with a file, and symbols
-    checked (those whose history had begun: the day's rows)."""
+    """Per date of the window (of the scope): symbols with a file, in all and per market, and
+    symbols checked (those whose history had begun: the day's rows)."""
     return conn.sql(
         "SELECT date, count(*) FILTER (available) AS available_symbols, "  # noqa: S608
+        "count(*) FILTER (available AND market = 'um') AS um_available_symbols, "
+        "count(*) FILTER (available AND market = 'cm') AS cm_available_symbols, "
         "count(*) AS symbols_checked "
         f"FROM daily_availability WHERE {WINDOW} GROUP BY date ORDER BY date",
-        params=window_params(start, end, symbols),
+        params=window_params(start, end, scope),
     ).pl()

@@ -11,11 +11,13 @@ the release is built whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+
+from bfa_assets.common.markets import MARKETS
+from bfa_assets.store.selection import EVERYTHING, Scope
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Change:
     table: str
     first_date: date | None  # None: every date (the log's first row: anything before it)
     last_date: date | None
-    symbols: tuple[str, ...] | None  # None: every symbol
+    symbols: tuple[str, ...] | None  # None: every symbol (of `markets`)
+    markets: tuple[str, ...] | None = None  # None: every market
 
 
 def record(
@@ -43,14 +46,16 @@ def record(
     table: str,
     start: date,
     end: date,
-    symbols: Sequence[str] | None = None,
+    scope: Scope = EVERYTHING,
 ) -> None:
-    """Log a write of `table` over [start, end] (of `symbols` only, if given); call it inside
-    the write's transaction, so the log holds exactly the writes that were committed."""
+    """Log a write of `table` over [start, end] (of the scope's markets and symbols); call it
+    inside the write's transaction, so the log holds exactly the writes that were committed."""
+    markets = None if set(scope.markets) == set(MARKETS) else list(scope.markets)
     conn.execute(
-        "INSERT INTO change_log SELECT coalesce(max(seq), 0) + 1, uuid(), $table, $start, $end, "
-        "$symbols, now() FROM change_log",
-        {"table": table, "start": start, "end": end, "symbols": list(symbols) if symbols else None},
+        "INSERT INTO change_log BY NAME SELECT coalesce(max(seq), 0) + 1 AS seq, uuid() AS token, "
+        "$table AS table_name, $start AS first_date, $end AS last_date, $symbols AS symbols, "
+        "now() AS written_at, $markets AS markets FROM change_log",
+        {"table": table, "start": start, "end": end, **scope.params(), "markets": markets},
     )
 
 
@@ -70,8 +75,11 @@ def since(conn: duckdb.DuckDBPyConnection, mark: Mark) -> list[Change] | None:
     if not found:
         return None
     rows = conn.execute(
-        "SELECT seq, table_name, first_date, last_date, symbols FROM change_log "
+        "SELECT seq, table_name, first_date, last_date, symbols, markets FROM change_log "
         "WHERE seq > $seq ORDER BY seq",
         {"seq": mark.seq},
     ).fetchall()
-    return [Change(s, t, a, b, tuple(names) if names else None) for s, t, a, b, names in rows]
+    return [
+        Change(s, t, a, b, tuple(names) if names else None, tuple(ms) if ms else None)
+        for s, t, a, b, names, ms in rows
+    ]

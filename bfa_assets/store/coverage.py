@@ -30,7 +30,8 @@ ONE_DAY = timedelta(days=1)
 # Gaps and islands: consecutive dates share `date - row_number()`.
 CHECKED_RANGES = """
 SELECT min(date), max(date) FROM (
-    SELECT date, date - (row_number() OVER (ORDER BY date))::INTEGER AS island FROM probe_log)
+    SELECT date, date - (row_number() OVER (ORDER BY date))::INTEGER AS island FROM probe_log
+    WHERE market = $market)
 GROUP BY island ORDER BY 1
 """
 REFILL = (
@@ -65,9 +66,10 @@ class Coverage(namedtuple("Coverage", ["ranges"])):
         return cls(tuple(runs(sorted(set(days)))))
 
     @classmethod
-    def of(cls, conn: duckdb.DuckDBPyConnection) -> Coverage:
-        """The checked days of a database (`probe_log`; the working one or a release)."""
-        return cls(tuple(conn.execute(CHECKED_RANGES).fetchall()))
+    def of(cls, conn: duckdb.DuckDBPyConnection, market: str = "um") -> Coverage:
+        """The checked days of a market in a database (`probe_log`; the working one or a
+        release): a day checked for one market is not thereby checked for the other."""
+        return cls(tuple(conn.execute(CHECKED_RANGES, {"market": market}).fetchall()))
 
     @classmethod
     def from_text(cls, text: str) -> Coverage:

@@ -79,7 +79,9 @@ def check_release(conn: duckdb.DuckDBPyConnection) -> None:
 
 def _checked(conn: duckdb.DuckDBPyConnection, day: date) -> bool:
     """Whether `day` is in `probe_log` (a point read: it is stored by date)."""
-    return bool(_one(conn, "SELECT count(*) FROM probe_log WHERE date = $day", day=day)[0])
+    return bool(
+        _one(conn, "SELECT count(*) FROM probe_log WHERE date = $day AND market = 'um'", day=day)[0]
+    )
 
 
 def require_checked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
@@ -151,7 +153,7 @@ def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> Table
                count(*) AS days_available
         FROM available_by_date
         WHERE date BETWEEN $start AND $end
-          AND date IN (SELECT date FROM probe_log WHERE date BETWEEN $start AND $end)
+          AND date IN (SELECT date FROM probe_log WHERE market = 'um' AND date BETWEEN $start AND $end)
         GROUP BY symbol ORDER BY symbol
     """, start=start, end=end)  # fmt: skip
     return answer._replace(unchecked=Coverage.of(conn).unchecked(start, end))

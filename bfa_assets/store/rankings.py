@@ -1,4 +1,9 @@
-"""`volume_rankings`: the daily ranking of USDT-quoted perpetuals by quote volume, in SQL.
+"""`volume_rankings`: each market's daily ranking of its perpetuals, in SQL.
+
+USD-M ranks its USDT-quoted perpetuals by quote volume (`quote_volume_usdt`, the original tool's
+ranking, unchanged); COIN-M ranks its perpetuals by USD notional (`notional_usd` = contracts x
+contract size, the only measure its contracts share: each is worth a fixed number of USD). A
+market's ranks never mix with the other's.
 
 All comparisons are in calendar days (a rank change over 7 days compares with the rank on the
 date 7 days earlier, not 7 rows earlier), and every date's ranks depend only on that date's
@@ -18,31 +23,36 @@ from bfa_assets.store.transactions import transaction
 LOOKBACK_DAYS = 30  # the longest rank change
 AVAILABILITY_DAYS = 30  # days_available counts [date - 29, date]
 
+# Each market's cohort and the measure it is ranked by (the one home of both).
 RANKED = """
 WITH cohort AS (
-    SELECT v.date, v.symbol, v.quote_volume, v.trade_count
-    FROM daily_volume v JOIN symbols s USING (symbol)
-    WHERE s.kind = 'perpetual' AND s.quote_asset = 'USDT'
+    SELECT v.date, v.market, v.symbol, v.trade_count, s.contract_size_inferred,
+           CASE v.market WHEN 'um' THEN v.quote_volume
+                         WHEN 'cm' THEN v.contracts * s.contract_size_usd END AS measure
+    FROM daily_volume v JOIN symbols s USING (market, symbol)
+    WHERE s.kind = 'perpetual' AND (v.market = 'cm' OR s.quote_asset = 'USDT')
       AND v.date BETWEEN $volume_from AND $end
 ),
 ranked AS (
-    SELECT date, symbol, quote_volume, trade_count,
+    SELECT date, market, symbol, measure, trade_count, contract_size_inferred,
            dense_rank() OVER by_volume AS rank,
            percent_rank() OVER by_volume * 100 AS percentile,
-           quote_volume * 100 / nullif(sum(quote_volume) OVER (PARTITION BY date), 0)
+           measure * 100 / nullif(sum(measure) OVER (PARTITION BY date, market), 0)
                AS market_share_pct
     FROM cohort
-    WINDOW by_volume AS (PARTITION BY date ORDER BY quote_volume DESC)
+    WINDOW by_volume AS (PARTITION BY date, market ORDER BY measure DESC)
 ),
 recent_availability AS (
-    SELECT date, symbol,
+    SELECT date, market, symbol,
            count(*) FILTER (available) OVER (
-               PARTITION BY symbol ORDER BY date
+               PARTITION BY market, symbol ORDER BY date
                RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW) AS days_available
     FROM daily_availability
     WHERE date BETWEEN $availability_from AND $end
 )
-SELECT r.date, r.symbol, r.rank::INTEGER AS rank, r.quote_volume AS quote_volume_usdt,
+SELECT r.date, r.market, r.symbol, r.rank::INTEGER AS rank,
+       CASE WHEN r.market = 'um' THEN r.measure END AS quote_volume_usdt,
+       CASE WHEN r.market = 'cm' THEN r.measure END AS notional_usd,
        r.trade_count,
        (r.rank - d1.rank)::INTEGER AS rank_change_1d,
        (r.rank - d7.rank)::INTEGER AS rank_change_7d,
@@ -50,15 +60,17 @@ SELECT r.date, r.symbol, r.rank::INTEGER AS rank, r.quote_volume AS quote_volume
        (r.rank - d30.rank)::INTEGER AS rank_change_30d,
        r.percentile, r.market_share_pct,
        coalesce(a.days_available, 0)::INTEGER AS days_available,
+       r.contract_size_inferred,
        $generated AS generation_timestamp
 FROM ranked r
-LEFT JOIN ranked d1 ON d1.symbol = r.symbol AND d1.date = r.date - 1
-LEFT JOIN ranked d7 ON d7.symbol = r.symbol AND d7.date = r.date - 7
-LEFT JOIN ranked d14 ON d14.symbol = r.symbol AND d14.date = r.date - 14
-LEFT JOIN ranked d30 ON d30.symbol = r.symbol AND d30.date = r.date - 30
-LEFT JOIN recent_availability a ON a.symbol = r.symbol AND a.date = r.date
+LEFT JOIN ranked d1 ON d1.market = r.market AND d1.symbol = r.symbol AND d1.date = r.date - 1
+LEFT JOIN ranked d7 ON d7.market = r.market AND d7.symbol = r.symbol AND d7.date = r.date - 7
+LEFT JOIN ranked d14 ON d14.market = r.market AND d14.symbol = r.symbol AND d14.date = r.date - 14
+LEFT JOIN ranked d30 ON d30.market = r.market AND d30.symbol = r.symbol AND d30.date = r.date - 30
+LEFT JOIN recent_availability a
+    ON a.market = r.market AND a.symbol = r.symbol AND a.date = r.date
 WHERE r.date BETWEEN $start AND $end
-ORDER BY r.date, r.rank, r.symbol
+ORDER BY r.date, r.market, r.rank, r.symbol
 """
 
 
@@ -78,7 +90,7 @@ def replace_window(
             "DELETE FROM volume_rankings WHERE date BETWEEN $start AND $end",
             {"start": start, "end": end},
         )
-        conn.execute(f"INSERT INTO volume_rankings {RANKED}", params)
+        conn.execute(f"INSERT INTO volume_rankings BY NAME {RANKED}", params)
         changes.record(conn, "volume_rankings", start, end)
         (written,) = conn.execute(
             "SELECT count(*) FROM volume_rankings WHERE date BETWEEN $start AND $end",
@@ -87,22 +99,31 @@ def replace_window(
     return written
 
 
-def newest_top(conn: duckdb.DuckDBPyConnection, end: date, n: int = 10) -> pl.DataFrame:
-    """The top `n` of the newest ranked day up to `end`."""
+def newest_top(
+    conn: duckdb.DuckDBPyConnection, market: str, end: date, n: int = 10
+) -> pl.DataFrame:
+    """The top `n` of `market`'s newest ranked day up to `end`, by its measure in USD."""
     return conn.sql(
-        "SELECT date, rank, symbol, round(quote_volume_usdt) AS quote_volume_usdt, "
-        "rank_change_1d, round(market_share_pct, 2) AS share_pct FROM volume_rankings "
-        "WHERE date = (SELECT max(date) FROM volume_rankings WHERE date <= $end) "
+        "SELECT date, rank, symbol, round(coalesce(quote_volume_usdt, notional_usd)) AS "
+        "volume_usd, rank_change_1d, round(market_share_pct, 2) AS share_pct "
+        "FROM volume_rankings WHERE market = $market AND date = "
+        "(SELECT max(date) FROM volume_rankings WHERE market = $market AND date <= $end) "
         "ORDER BY rank, symbol LIMIT $n",
-        params={"end": end, "n": n},
+        params={"market": market, "end": end, "n": n},
     ).pl()
 
 
 def per_day(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
-    """Per ranked day of [start, end]: symbols ranked, the leader and its market share."""
+    """Per ranked day of [start, end], for each market: symbols ranked, the leader and its
+    market share."""
     return conn.sql(
-        "SELECT date, count(*) AS ranked, arg_min(symbol, rank) AS leader, "
-        "round(max(market_share_pct), 4) AS leader_share_pct "
+        "SELECT date, count(*) AS ranked, "
+        "count(*) FILTER (market = 'um') AS um_ranked, "
+        "arg_min(symbol, rank) FILTER (market = 'um') AS um_leader, "
+        "round(max(market_share_pct) FILTER (market = 'um'), 4) AS um_leader_share_pct, "
+        "count(*) FILTER (market = 'cm') AS cm_ranked, "
+        "arg_min(symbol, rank) FILTER (market = 'cm') AS cm_leader, "
+        "round(max(market_share_pct) FILTER (market = 'cm'), 4) AS cm_leader_share_pct "
         "FROM volume_rankings WHERE date BETWEEN $start AND $end GROUP BY date ORDER BY date",
         params={"start": start, "end": end},
     ).pl()

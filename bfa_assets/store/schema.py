@@ -2,6 +2,9 @@
 
 Facts from different sources live in different tables (availability from 1m listings, volume
 from 1d files), so re-checking one never erases the other, which the original tool did.
+
+Migration 7 made the market (`um` = USD-M, `cm` = COIN-M) a column of every table and a part of
+every key; the rows of an older database are USD-M's, and keep every value they had.
 """
 
 from __future__ import annotations
@@ -118,6 +121,126 @@ MIGRATIONS: list[str] = [
         written_at TIMESTAMPTZ NOT NULL
     );
     INSERT INTO change_log VALUES (1, uuid(), '*', NULL, NULL, NULL, now());
+    """,
+    # 7: the market (um = USD-M, cm = COIN-M) in every table and key; older rows are USD-M's.
+    # DuckDB cannot change a primary key in place: each table is rebuilt and its rows copied.
+    # COIN-M's own facts: contract sizes (symbols), volume in contracts (daily_volume) and the
+    # USD notional its perpetuals are ranked by (volume_rankings); USD-M leaves them NULL.
+    """
+    CREATE TABLE symbols_7 (
+        market VARCHAR NOT NULL,              -- um | cm
+        symbol VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        quote_asset VARCHAR,
+        delivery_date DATE,
+        first_1m_date DATE,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        exchange_status VARCHAR,              -- status (USD-M) or contractStatus (COIN-M)
+        contract_type VARCHAR,
+        onboard_date TIMESTAMPTZ,
+        exchange_checked_at TIMESTAMPTZ,
+        contract_size_usd DOUBLE,             -- COIN-M: USD per contract
+        contract_size_inferred BOOLEAN,       -- COIN-M: true = from the rule, not exchangeInfo
+        PRIMARY KEY (market, symbol)
+    );
+    INSERT INTO symbols_7 SELECT 'um', *, NULL, NULL FROM symbols;
+    DROP TABLE symbols;
+    ALTER TABLE symbols_7 RENAME TO symbols;
+
+    CREATE TABLE daily_availability_7 (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        available BOOLEAN NOT NULL,
+        file_size_bytes BIGINT,
+        last_modified TIMESTAMPTZ,
+        etag VARCHAR,
+        url VARCHAR,
+        checked_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, market, symbol)
+    );
+    INSERT INTO daily_availability_7 SELECT date, 'um', * EXCLUDE (date) FROM daily_availability;
+    DROP TABLE daily_availability;
+    ALTER TABLE daily_availability_7 RENAME TO daily_availability;
+
+    CREATE TABLE probe_log_7 (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,              -- checked for this market only
+        checked_at TIMESTAMPTZ NOT NULL,
+        symbols_checked INTEGER NOT NULL,
+        available_count INTEGER NOT NULL,
+        PRIMARY KEY (date, market)
+    );
+    INSERT INTO probe_log_7 SELECT date, 'um', * EXCLUDE (date) FROM probe_log;
+    DROP TABLE probe_log;
+    ALTER TABLE probe_log_7 RENAME TO probe_log;
+
+    CREATE TABLE daily_volume_7 (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        open_price DOUBLE NOT NULL,
+        high_price DOUBLE NOT NULL,
+        low_price DOUBLE NOT NULL,
+        close_price DOUBLE NOT NULL,
+        volume_base DOUBLE NOT NULL,          -- base asset (USD-M) / coin (COIN-M)
+        quote_volume DOUBLE,                  -- USD-M: in the quote asset; COIN-M: NULL
+        trade_count BIGINT NOT NULL,
+        taker_buy_volume_base DOUBLE NOT NULL,
+        taker_buy_quote_volume DOUBLE,        -- USD-M only
+        contracts DOUBLE,                     -- COIN-M only: volume in contracts
+        taker_buy_contracts DOUBLE,           -- COIN-M only
+        source_key VARCHAR NOT NULL,
+        source_etag VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        fetched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, market, symbol)
+    );
+    INSERT INTO daily_volume_7 BY NAME SELECT 'um' AS market, * FROM daily_volume;
+    DROP TABLE daily_volume;
+    ALTER TABLE daily_volume_7 RENAME TO daily_volume;
+
+    CREATE TABLE volume_rankings_7 (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,                -- dense rank of the market's measure, 1 = highest
+        quote_volume_usdt DOUBLE,             -- USD-M's measure: quote volume (USDT)
+        notional_usd DOUBLE,                  -- COIN-M's measure: contracts x contract size
+        trade_count BIGINT NOT NULL,
+        rank_change_1d INTEGER,
+        rank_change_7d INTEGER,
+        rank_change_14d INTEGER,
+        rank_change_30d INTEGER,
+        percentile DOUBLE NOT NULL,
+        market_share_pct DOUBLE,
+        days_available INTEGER NOT NULL,
+        contract_size_inferred BOOLEAN,       -- COIN-M: the size came from the rule
+        generation_timestamp TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, market, symbol)
+    );
+    INSERT INTO volume_rankings_7 BY NAME SELECT 'um' AS market, * FROM volume_rankings;
+    DROP TABLE volume_rankings;
+    ALTER TABLE volume_rankings_7 RENAME TO volume_rankings;
+
+    ALTER TABLE volume_files ADD COLUMN market VARCHAR NOT NULL DEFAULT 'um';
+
+    CREATE TABLE volume_issues_7 (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        issue VARCHAR NOT NULL,
+        source_key VARCHAR,
+        detail VARCHAR,
+        checked_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (date, market, symbol)
+    );
+    INSERT INTO volume_issues_7 SELECT date, 'um', * EXCLUDE (date) FROM volume_issues;
+    DROP TABLE volume_issues;
+    ALTER TABLE volume_issues_7 RENAME TO volume_issues;
+
+    ALTER TABLE change_log ADD COLUMN markets VARCHAR[];  -- the markets written; NULL = both
     """,
 ]
 

@@ -69,7 +69,7 @@ def write_snapshot_file(
         first = days[0] if days else date.min
     span = max(len(kept), (days[-1] - first).days + 1 if days else 0)
     checked = Coverage.from_days(
-        d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()
+        d for (d,) in conn.execute("SELECT date FROM probe_log WHERE market = 'um'").fetchall()
     )
     metadata = {FIRST_DATE: str(first), CHECKED: checked.to_text()}
     empty = pa.RecordBatch.from_pylist([], schema=table.schema)

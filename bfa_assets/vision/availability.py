@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 
+from bfa_assets.common import markets
 from bfa_assets.http.client import HttpClient
 from bfa_assets.vision.daily_files import DayFile, list_daily_files
 
@@ -41,13 +42,14 @@ class WindowFailed(Exception):
 
 async def list_window(
     http: HttpClient,
+    market: str,
     first_days: dict[str, date],
     start: date,
     end: date,
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, pl.DataFrame]:
-    """Each symbol's 1m files for [start, end] (FOUND_SCHEMA), or WindowFailed naming each
-    failure.
+    """Each symbol's (of `market`) 1m files for [start, end] (FOUND_SCHEMA), or WindowFailed
+    naming each failure.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
     The frames stay apart: rows are built a few symbols at a time, and a whole history's files
@@ -60,11 +62,12 @@ async def list_window(
     async def one(symbol: str) -> pl.DataFrame:
         nonlocal done
         first = max(start, first_days[symbol])
-        files = await list_daily_files(http, symbol, "1m", first, end) if first <= end else []
+        listed = first <= end
+        files = await list_daily_files(http, market, symbol, "1m", first, end) if listed else []
         done += 1
         if done % step == 0 or done == len(symbols):
             on_progress(
-                f"listed 1m files of {done}/{len(symbols)} symbols "
+                f"listed 1m files of {done}/{len(symbols)} {markets.name(market)} symbols "
                 f"({http.stats.requests} requests, {http.stats.retries} retries)"
             )
         return found_frame(files)
@@ -74,6 +77,7 @@ async def list_window(
     if failures:
         details = "; ".join(f"{s}: {e}" for s, e in list(failures.items())[:5])
         raise WindowFailed(
-            f"listing 1m files for {start}..{end} failed for {len(failures)} symbol(s): {details}"
+            f"listing {markets.name(market)} 1m files for {start}..{end} failed for "
+            f"{len(failures)} symbol(s): {details}"
         )
     return dict(zip(symbols, results, strict=True))  # type: ignore[arg-type]

@@ -41,25 +41,25 @@ def chunks(start: date, end: date, days: int = CHUNK_DAYS) -> list[tuple[date, d
 
 
 async def list_daily_files(
-    http: HttpClient, symbol: str, interval: str, start: date, end: date
+    http: HttpClient, market: str, symbol: str, interval: str, start: date, end: date
 ) -> list[DayFile]:
-    """The published daily `interval` zips of `symbol` for days in [start, end]."""
+    """The published daily `interval` zips of `symbol` (of `market`) for days in [start, end]."""
     parts = await asyncio.gather(
-        *(_list_chunk(http, symbol, interval, a, b) for a, b in chunks(start, end))
+        *(_list_chunk(http, market, symbol, interval, a, b) for a, b in chunks(start, end))
     )
     return [f for part in parts for f in part]
 
 
 async def _list_chunk(
-    http: HttpClient, symbol: str, interval: str, start: date, end: date
+    http: HttpClient, market: str, symbol: str, interval: str, start: date, end: date
 ) -> list[DayFile]:
-    folder = keys.daily_folder(symbol, interval)
+    folder = keys.daily_folder(market, symbol, interval)
     days = (end - start).days + 1
     listing = await list_objects(
         http,
         folder,
-        marker=keys.daily_key(symbol, interval, start).removesuffix(".zip"),
-        stop_after=keys.daily_key(symbol, interval, end) + ".CHECKSUM",
+        marker=keys.daily_key(market, symbol, interval, start).removesuffix(".zip"),
+        stop_after=keys.daily_key(market, symbol, interval, end) + ".CHECKSUM",
         max_keys=min(MAX_KEYS, KEYS_PER_DAY * days),
     )
     listed = {obj.key for obj in listing.objects}

@@ -18,12 +18,14 @@ class Discovery:
     pages: int = 0
 
 
-async def discover_symbols(http: HttpClient) -> Discovery:
-    """All symbol folders (every page), with names that cannot be symbols set aside."""
-    listing = await list_objects(http, keys.DAILY_KLINES, delimiter="/")
+async def discover_symbols(http: HttpClient, market: str) -> Discovery:
+    """All symbol folders of `market` (every page), with names that cannot be symbols set
+    aside."""
+    root = keys.klines_root(market)
+    listing = await list_objects(http, root, delimiter="/")
     found = Discovery(pages=listing.pages)
     for prefix in listing.prefixes:
-        name = prefix[len(keys.DAILY_KLINES) :].removesuffix("/")
+        name = prefix[len(root) :].removesuffix("/")
         try:
             found.symbols.append(keys.validate_symbol(name))
         except keys.InvalidSymbol as error:
@@ -31,21 +33,23 @@ async def discover_symbols(http: HttpClient) -> Discovery:
     return found
 
 
-async def first_1m_day(http: HttpClient, symbol: str) -> date | None:
+async def first_1m_day(http: HttpClient, market: str, symbol: str) -> date | None:
     """The day of a symbol's first 1m file: the first key of its `1m/` folder (one request)."""
-    folder = keys.daily_folder(symbol, "1m")
+    folder = keys.daily_folder(market, symbol, "1m")
     listing = await list_objects(http, folder, max_keys=4, limit=4)
     for obj in listing.objects:
         parsed = keys.parse_daily_name(obj.key[len(folder) :])
         if (
             parsed
             and parsed.interval == "1m"
-            and obj.key == keys.daily_key(symbol, "1m", parsed.day)
+            and obj.key == keys.daily_key(market, symbol, "1m", parsed.day)
         ):
             return parsed.day
     return None
 
 
-async def first_1m_days(http: HttpClient, symbols: list[str]) -> dict[str, date | None]:
-    days = await asyncio.gather(*(first_1m_day(http, s) for s in symbols))
+async def first_1m_days(
+    http: HttpClient, market: str, symbols: list[str]
+) -> dict[str, date | None]:
+    days = await asyncio.gather(*(first_1m_day(http, market, s) for s in symbols))
     return dict(zip(symbols, days, strict=True))

@@ -12,14 +12,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-DAILY_KLINES = "data/futures/um/daily/klines/"
-MONTHLY_KLINES = "data/futures/um/monthly/klines/"
 MAX_SYMBOL_LENGTH = 64
-KNOWN_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD1", "BTC", "ETH", "BNB")
+KNOWN_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD1", "BTC", "ETH", "BNB")  # USD-M
+COIN_M_QUOTE = "USD"  # every COIN-M contract is quoted in USD (`BTCUSD_PERP`, `ETHUSD_240329`)
+# COIN-M contract sizes by Binance's rule (its FAQ, and every captured exchangeInfo): a BTC
+# contract is worth 100 USD, any other 10 USD. exchangeInfo's contractSize wins where it answers.
+COIN_M_SIZE_USD = {"BTC": 100.0}
+COIN_M_DEFAULT_SIZE_USD = 10.0
 
 _SYMBOL = re.compile(r"\w+")
 _DELIVERY = re.compile(r"_(\d{2})(\d{2})(\d{2})$")
 _SETTLED = re.compile(r"(?:_?SETTLED)+$")
+_PERP = re.compile(r"_PERP$")
 _DAILY_ZIP = re.compile(r"-(1m|1d)-(\d{4}-\d{2}-\d{2})\.zip(\.CHECKSUM)?$")
 
 
@@ -59,26 +63,44 @@ def kind(symbol: str) -> str:
     return "delivery" if delivery_date(symbol) else "perpetual"
 
 
-def quote_asset(symbol: str) -> str | None:
+def pair(symbol: str) -> str:
+    """The name without its contract suffix: `BTCUSD_PERP` and `BTCUSD_240329` -> `BTCUSD`."""
+    return _PERP.sub("", _SETTLED.sub("", _DELIVERY.sub("", symbol)))
+
+
+def quote_asset(symbol: str, market: str = "um") -> str | None:
     """The quote asset read from the name; None when no known quote ends it (e.g. `BTCU`)."""
-    core = _SETTLED.sub("", _DELIVERY.sub("", symbol))
-    return next((q for q in KNOWN_QUOTES if core.endswith(q) and len(core) > len(q)), None)
+    core = pair(symbol)
+    quotes = (COIN_M_QUOTE,) if market == "cm" else KNOWN_QUOTES
+    return next((q for q in quotes if core.endswith(q) and len(core) > len(q)), None)
 
 
-def daily_key(symbol: str, interval: str, day: date) -> str:
-    return f"{DAILY_KLINES}{symbol}/{interval}/{symbol}-{interval}-{day.isoformat()}.zip"
+def coin_m_contract_size(symbol: str) -> float:
+    """USD per contract of a COIN-M contract by Binance's rule (BTC 100, others 10)."""
+    base = pair(symbol).removesuffix(COIN_M_QUOTE)
+    return COIN_M_SIZE_USD.get(base, COIN_M_DEFAULT_SIZE_USD)
 
 
-def monthly_key(symbol: str, interval: str, year: int, month: int) -> str:
-    return f"{MONTHLY_KLINES}{symbol}/{interval}/{symbol}-{interval}-{year:04d}-{month:02d}.zip"
+def klines_root(market: str, period: str = "daily") -> str:
+    """`data/futures/{market}/{daily|monthly}/klines/`: the folder of every contract's klines."""
+    return f"data/futures/{market}/{period}/klines/"
 
 
-def daily_folder(symbol: str, interval: str) -> str:
-    return f"{DAILY_KLINES}{symbol}/{interval}/"
+def daily_key(market: str, symbol: str, interval: str, day: date) -> str:
+    return f"{daily_folder(market, symbol, interval)}{symbol}-{interval}-{day.isoformat()}.zip"
 
 
-def monthly_folder(symbol: str, interval: str) -> str:
-    return f"{MONTHLY_KLINES}{symbol}/{interval}/"
+def monthly_key(market: str, symbol: str, interval: str, year: int, month: int) -> str:
+    folder = monthly_folder(market, symbol, interval)
+    return f"{folder}{symbol}-{interval}-{year:04d}-{month:02d}.zip"
+
+
+def daily_folder(market: str, symbol: str, interval: str) -> str:
+    return f"{klines_root(market)}{symbol}/{interval}/"
+
+
+def monthly_folder(market: str, symbol: str, interval: str) -> str:
+    return f"{klines_root(market, 'monthly')}{symbol}/{interval}/"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,12 @@ def test_the_whole_tiny_history_equals_the_ground_truth(resources, tiny, db_path
     meta = metadata(result, "daily_availability")
     assert meta["rows"] == 1181 and meta["symbols"] == 14
     assert meta["requests"] == 14  # one listing per symbol for 100 days
-    probes = query(db_path, "SELECT count(*) AS n, min(date) AS lo, max(date) AS hi FROM probe_log")
-    assert probes.row(0) == (100, TINY_START, TINY_END)
+    probes = query(
+        db_path,
+        "SELECT market, count(*) AS n, min(date) AS lo, max(date) AS hi FROM probe_log "
+        "GROUP BY market ORDER BY market",
+    )
+    assert probes.rows() == [(m, 100, TINY_START, TINY_END) for m in ("cm", "um")]
 
 
 def test_each_partition_carries_its_own_day_and_the_run_its_totals(resources, tiny):
@@ -126,7 +130,7 @@ def test_one_ranged_run_equals_single_day_runs_and_a_rerun_changes_nothing(sim, 
     before = availability(ranged)
     materialize(["daily_availability"], pipeline_resources(sim, ranged), start, end)
     assert_frame_equal(availability(ranged), before)
-    assert query(ranged, "SELECT count(*) AS n FROM probe_log")["n"][0] == 7
+    assert query(ranged, "SELECT count(*) AS n FROM probe_log")["n"][0] == 7 * 2  # per market
 
 
 def test_a_run_restricted_to_some_symbols_replaces_only_theirs(resources, tiny, db_path):

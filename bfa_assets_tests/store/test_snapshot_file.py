@@ -78,12 +78,12 @@ def available_by_date(
         "CREATE TABLE daily_rows (date DATE, symbol VARCHAR, available BOOLEAN, "
         "file_size_bytes BIGINT, quote_volume DOUBLE, rank INTEGER)"
     )
-    conn.execute("CREATE TABLE probe_log (date DATE)")
+    conn.execute("CREATE TABLE probe_log (date DATE, market VARCHAR DEFAULT 'um')")
     for row in rows:
         conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 100, 1.5, 1)", row)
         conn.execute("INSERT INTO daily_rows VALUES (?, 'ZZZ' || ?, false, NULL, NULL, NULL)", row)
     for day in sorted({d for d, _ in rows} if checked is None else set(checked)):
-        conn.execute("INSERT INTO probe_log VALUES (?)", [day])
+        conn.execute("INSERT INTO probe_log (date) VALUES (?)", [day])
     return conn
 
 
@@ -205,7 +205,7 @@ def test_an_update_from_the_previous_file_equals_a_whole_write(tmp_path, since, 
             conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 200, 2.5, 2)", row)
         checked = {d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()}
         for day in sorted({d for d, _ in changed} - checked):
-            conn.execute("INSERT INTO probe_log VALUES (?)", [day])
+            conn.execute("INSERT INTO probe_log (date) VALUES (?)", [day])
     rows = write_snapshot_file(conn, tmp_path / "updated.arrow", tmp_path / "previous.arrow", since)
     assert rows == write_snapshot_file(conn, tmp_path / "whole.arrow") == len(before) + len(changed)
     assert same_days(

@@ -14,14 +14,16 @@ def first_days(conn) -> dict:
 
 
 def test_a_first_day_found_for_a_symbol_no_longer_listed_is_recorded(conn):
-    symbol_store.record_discovery(conn, ["AUSDT", "BUSDT"], {"AUSDT": date(2024, 1, 5)}, SEEN, None)
-    assert symbol_store.missing_first_day(conn) == ["BUSDT"]
+    symbol_store.record_discovery(
+        conn, "um", ["AUSDT", "BUSDT"], {"AUSDT": date(2024, 1, 5)}, SEEN, None
+    )
+    assert symbol_store.missing_first_day(conn, "um") == ["BUSDT"]
     # BUSDT's folder is gone from the listing, but its first file was found at last
-    symbol_store.record_discovery(conn, ["AUSDT"], {"BUSDT": date(2023, 6, 1)}, SEEN, None)
+    symbol_store.record_discovery(conn, "um", ["AUSDT"], {"BUSDT": date(2023, 6, 1)}, SEEN, None)
     assert first_days(conn) == {"AUSDT": date(2024, 1, 5), "BUSDT": date(2023, 6, 1)}
 
 
 def test_a_known_first_day_is_never_overwritten(conn):
-    symbol_store.record_discovery(conn, ["AUSDT"], {"AUSDT": date(2024, 1, 5)}, SEEN, None)
-    symbol_store.record_discovery(conn, ["AUSDT"], {"AUSDT": date(2024, 2, 9)}, SEEN, None)
+    symbol_store.record_discovery(conn, "um", ["AUSDT"], {"AUSDT": date(2024, 1, 5)}, SEEN, None)
+    symbol_store.record_discovery(conn, "um", ["AUSDT"], {"AUSDT": date(2024, 2, 9)}, SEEN, None)
     assert first_days(conn) == {"AUSDT": date(2024, 1, 5)}

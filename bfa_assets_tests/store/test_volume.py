@@ -32,7 +32,7 @@ def bars(symbols: list[str], close: float) -> pl.DataFrame:
         "source_etag": "e",
         "sha256": "s",
     }
-    return pl.DataFrame([row | {"symbol": s} for s in symbols])
+    return pl.DataFrame([row | {"market": "um", "symbol": s} for s in symbols])
 
 
 @pytest.fixture
@@ -40,8 +40,8 @@ def conn(tmp_path):
     with duckdb.connect(str(tmp_path / "bfa.duckdb")) as conn:
         migrate(conn)
         conn.execute(
-            "INSERT INTO daily_availability (date, symbol, available, checked_at) "
-            "SELECT $day, unnest(['AUSDT', 'BUSDT', 'CUSDT']), true, now()",
+            "INSERT INTO daily_availability (date, market, symbol, available, checked_at) "
+            "SELECT $day, 'um', unnest(['AUSDT', 'BUSDT', 'CUSDT']), true, now()",
             {"day": DAY},
         )
         yield conn

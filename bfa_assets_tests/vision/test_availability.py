@@ -19,7 +19,7 @@ HISTORY_START = date(2019, 9, 25)
 def listed(sim, first_days: dict[str, date], start: date, end: date):
     async def go():
         async with HttpClient(sim.vision_url) as http:
-            found = await list_window(http, first_days, start, end)
+            found = await list_window(http, "um", first_days, start, end)
         assert list(found) == list(first_days)  # one frame per symbol, in the given order
         return pl.concat(found.values()), http.stats
 
@@ -65,8 +65,8 @@ def test_rows_built_in_parts_are_the_rows_built_at_once(sim, tiny):
     first_days = {s: tiny.first_1m_day(s) for s in tiny.symbols if tiny.first_1m_day(s)}
     found, _ = listed(sim, first_days, TINY_START, TINY_END)
     by_symbol = {s: found.filter(pl.col("symbol") == s) for s in first_days}
-    args = (first_days, by_symbol, TINY_START, TINY_END, sim.vision_url, datetime.now(UTC))
+    args = ("um", first_days, by_symbol, TINY_START, TINY_END, sim.vision_url, datetime.now(UTC))
     parts = list(availability_parts(*args, symbols_per_part=3))
     assert len(parts) == 5 and max(p["symbol"].n_unique() for p in parts) == 3
-    (whole,) = availability_parts(*args, symbols_per_part=len(args[0]))
+    (whole,) = availability_parts(*args, symbols_per_part=len(first_days))
     assert_frame_equal(pl.concat(parts).sort("date", "symbol"), whole)

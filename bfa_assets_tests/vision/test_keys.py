@@ -82,12 +82,46 @@ def test_the_quote_asset_is_read_from_the_name(symbol, quote):
     assert keys.quote_asset(symbol) == quote
 
 
+@pytest.mark.parametrize(
+    ("symbol", "kind", "quote", "pair"),
+    [
+        ("BTCUSD_PERP", "perpetual", "USD", "BTCUSD"),
+        ("ETHUSD_240329", "delivery", "USD", "ETHUSD"),
+        ("1000SHIBUSD_PERP", "perpetual", "USD", "1000SHIBUSD"),
+        ("USD_PERP", "perpetual", None, "USD"),
+    ],
+)
+def test_coin_m_names_say_kind_quote_and_pair(symbol, kind, quote, pair):
+    assert keys.kind(symbol) == kind
+    assert keys.quote_asset(symbol, "cm") == quote
+    assert keys.pair(symbol) == pair
+
+
+@pytest.mark.parametrize(
+    ("symbol", "size"),
+    [
+        ("BTCUSD_PERP", 100.0),
+        ("BTCUSD_240329", 100.0),
+        ("ETHUSD_PERP", 10.0),
+        ("DOGEUSD_PERP", 10.0),
+    ],
+)
+def test_coin_m_contract_sizes_follow_binances_rule(symbol, size):
+    assert keys.coin_m_contract_size(symbol) == size
+
+
 def test_keys_follow_the_vision_layout():
-    assert keys.daily_key("BTCUSDT", "1m", date(2024, 1, 2)) == (
+    assert keys.daily_key("um", "BTCUSDT", "1m", date(2024, 1, 2)) == (
         "data/futures/um/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01-02.zip"
     )
-    assert keys.monthly_key("BTCUSDT", "1d", 2020, 8) == (
+    assert keys.monthly_key("um", "BTCUSDT", "1d", 2020, 8) == (
         "data/futures/um/monthly/klines/BTCUSDT/1d/BTCUSDT-1d-2020-08.zip"
+    )
+    assert keys.daily_key("cm", "BTCUSD_PERP", "1m", date(2024, 1, 2)) == (
+        "data/futures/cm/daily/klines/BTCUSD_PERP/1m/BTCUSD_PERP-1m-2024-01-02.zip"
+    )
+    assert keys.monthly_folder("cm", "ETHUSD_PERP", "1d") == (
+        "data/futures/cm/monthly/klines/ETHUSD_PERP/1d/"
     )
 
 

@@ -29,7 +29,7 @@ def test_parsing_in_batches_gives_the_rows_of_one_big_parse(sim, tiny):
     async def go(batch_size: int):
         parts = []
         async with HttpClient(sim.vision_url) as http:
-            plan = await plan_sources(http, needs, TINY_END)
+            plan = await plan_sources(http, "um", needs, TINY_END)
             downloaded = await fetch_and_parse(
                 http, plan.sources, lambda _: None, parts.append, batch_size
             )
@@ -68,7 +68,7 @@ def test_a_batch_that_cannot_be_stored_fails_the_fetch_and_leaves_no_thread(sim,
 
     async def go():
         async with HttpClient(sim.vision_url) as http:
-            plan = await plan_sources(http, needs, TINY_END)
+            plan = await plan_sources(http, "um", needs, TINY_END)
             await fetch_and_parse(http, plan.sources, lambda _: None, refuse_the_second, 5)
 
     with pytest.raises(OSError, match="disk full"):

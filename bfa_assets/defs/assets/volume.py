@@ -10,14 +10,13 @@ from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.availability import daily_availability
 from bfa_assets.defs.assets.windows import (
     SymbolFilter,
-    check_symbols,
     report_per_day,
     report_run,
+    scope_of,
     window_of,
 )
 from bfa_assets.defs.resources import VisionResource, Warehouse
 from bfa_assets.steps.volume import VolumeRun, refresh_volume
-from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store import volume as volume_store
 
 
@@ -41,7 +40,11 @@ def daily_volume(
     vision: VisionResource,
     warehouse: Warehouse,
 ) -> dg.MaterializeResult:
-    """OHLC, volumes, trade count and taker-buy volumes of every available (symbol, date).
+    """OHLC, volumes, trade count and taker-buy volumes of every available (market, symbol,
+    date), both markets unless the run config restricts it.
+
+    USD-M's volumes are in the base and the quote asset; COIN-M's in contracts and in the coin
+    (`contracts`, `volume_base`; its USD notional is contracts x contract size).
 
     A whole month comes from its monthly 1d file when Vision has one, other days from daily 1d
     files. Every zip is verified against its CHECKSUM before parsing; a mismatch or a broken zip
@@ -49,15 +52,16 @@ def daily_volume(
     equals the stored one are not downloaded again. Days that are available but have no 1d file
     (e.g. before 2019-12-31 for the oldest symbols) get no row. Availability is never touched.
 
-    Each day's partition carries that day's bars and USDT quote volume; the run's own figures
+    Each day's partition carries that day's bars (per market), USD-M's USDT quote volume and
+    COIN-M's USD notional; the run's own figures
     are on the newest day of the window.
     """
     started = time.monotonic()
     window = window_of(context)
     with warehouse.get_connection() as conn:
-        only = check_symbols(config.symbols, symbol_store.known(conn))
-        run = asyncio.run(refresh_volume(conn, vision.client(), window, only, context.log.info))
-        per_day = volume_store.per_day(conn, window.start, window.end, only)
+        scope = scope_of(config, conn)
+        run = asyncio.run(refresh_volume(conn, vision.client(), window, scope, context.log.info))
+        per_day = volume_store.per_day(conn, window.start, window.end, scope)
     for failure in run.failures:
         context.log.warning(f"not stored: {failure.source.key}: {failure.reason}")
     report_per_day(context, per_day, row_count="bars")

@@ -1,42 +1,55 @@
-"""What a partitioned run works on (its dates, optionally some symbols), and what it reports
-per partition."""
+"""What a partitioned run works on (its dates, its markets, optionally some symbols), and what it
+reports per partition."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from bfa_assets.common.days import Window
 from bfa_assets.common.markdown import frame_table
+from bfa_assets.common.markets import MARKETS
+from bfa_assets.store import symbols as symbol_store
+from bfa_assets.store.selection import Scope
 
 PER_DAY_ROWS = 366  # a year of days in the run's table; every day's figures are on its partition
 
 
 class SymbolFilter(dg.Config):
-    """Restrict a run to these symbols (e.g. a back-fill of newly discovered ones); empty = all."""
+    """Restrict a run to some markets (`um`, `cm`) and/or to some symbols (e.g. a back-fill of
+    newly discovered ones); empty = all. Only a run over every symbol of a market checks that
+    market's days."""
 
-    symbols: list[str] = []  # noqa: RUF012 - pydantic copies defaults
+    markets: list[str] = []  # noqa: RUF012 - pydantic copies defaults
+    symbols: list[str] = []  # noqa: RUF012
+
+
+def scope_of(config: SymbolFilter, conn: duckdb.DuckDBPyConnection) -> Scope:
+    """The run's scope; an unknown market or symbol is an error, not a silent no-op."""
+    unknown_markets = sorted(set(config.markets) - set(MARKETS))
+    if unknown_markets:
+        raise dg.Failure(
+            f"unknown markets in the run config: {', '.join(unknown_markets)} "
+            f"(markets are {' and '.join(MARKETS)})"
+        )
+    markets = config.markets or MARKETS
+    unknown = sorted(set(config.symbols) - symbol_store.known(conn, markets))
+    if unknown:
+        raise dg.Failure(
+            f"unknown symbols in the run config: {', '.join(unknown)} "
+            f"(of {'+'.join(m for m in MARKETS if m in markets)}; "
+            "materialize futures_symbols first, or fix the names)"
+        )
+    return Scope.of(markets, config.symbols)
 
 
 def window_of(context: dg.AssetExecutionContext) -> Window:
     """The run's partition range as inclusive dates (a ranged back-fill is one window)."""
     span = context.partition_time_window
     return Window(span.start.date(), (span.end - timedelta(days=1)).date())
-
-
-def check_symbols(requested: list[str], known: set[str]) -> list[str] | None:
-    """The filter as a list, None when empty; unknown names are an error, not a silent no-op."""
-    if not requested:
-        return None
-    unknown = sorted(set(requested) - known)
-    if unknown:
-        raise dg.Failure(
-            f"unknown symbols in the run config: {', '.join(unknown)} "
-            "(materialize futures_symbols first, or fix the names)"
-        )
-    return sorted(set(requested))
 
 
 def report_per_day(

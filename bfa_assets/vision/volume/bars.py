@@ -1,7 +1,8 @@
 """Bars from verified 1d files: parsed in batches, exactly for the days each file was read for.
 
-The columns are Vision's (the CSV's names, plus the file each bar came from); the table's
-names and types are store.volume's business.
+The columns are Vision's (the USD-M CSV header's names by position, plus the file each bar came
+from). COIN-M's files hold contracts and coin at those positions: the table's names, per market,
+and types are store.volume's business.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bfa_assets.vision.volume.plan import Source
 
 BAR_COLUMNS = [
     "date",
+    "market",
     "symbol",
     "open",
     "high",
@@ -54,7 +56,8 @@ class Failed:
 @dataclass
 class Parsed:
     bars: pl.DataFrame  # BAR_COLUMNS: the needed days that the files hold a bar for
-    files: pl.DataFrame  # one row per good file: source_key, source_etag, sha256, symbol, bar_days
+    files: pl.DataFrame  # one row per good file: source_key, source_etag, sha256, market, symbol,
+    # bar_days
     failures: list[Failed]
     without_bar: pl.DataFrame  # source_key, date: needed days that a good file holds no bar for
 
@@ -77,6 +80,7 @@ def parse_bars(fetched: Sequence[Fetched]) -> Parsed:
             "source_key": [f.source.key for _, f in good],
             "source_etag": [f.etag for _, f in good],
             "sha256": [f.sha256 for _, f in good],
+            "market": [f.source.market for _, f in good],
             "symbol": [f.source.symbol for _, f in good],
             "needed": [list(f.source.days) for _, f in good],
         },
@@ -85,6 +89,7 @@ def parse_bars(fetched: Sequence[Fetched]) -> Parsed:
             "source_key": pl.String,
             "source_etag": pl.String,
             "sha256": pl.String,
+            "market": pl.String,
             "symbol": pl.String,
             "needed": pl.List(pl.Date),
         },
@@ -95,10 +100,10 @@ def parse_bars(fetched: Sequence[Fetched]) -> Parsed:
     return Parsed(
         bars=needed.join(bars, on=["source", "date"], how="inner")
         .select(BAR_COLUMNS)
-        .sort("date", "symbol"),
+        .sort("date", "market", "symbol"),
         files=files.join(bar_days, on="source", how="left")
         .with_columns(pl.col("bar_days").fill_null([]))
-        .select("source_key", "source_etag", "sha256", "symbol", "bar_days"),
+        .select("source_key", "source_etag", "sha256", "market", "symbol", "bar_days"),
         failures=failures,
         without_bar=needed.join(bars, on=["source", "date"], how="anti").select(
             "source_key", "date"

@@ -24,6 +24,7 @@ MAX_GAP_DAYS = 31  # days without a needed daily file that one listing may span
 class Source:
     """One 1d zip and the available days it is read for."""
 
+    market: str
     symbol: str
     key: str
     etag: str
@@ -35,32 +36,45 @@ class Source:
 @dataclass
 class Plan:
     sources: list[Source] = field(default_factory=list)
-    days_without_file: dict[str, list[date]] = field(default_factory=dict)
+    # (market, symbol) -> needed days that no 1d file covers
+    days_without_file: dict[tuple[str, str], list[date]] = field(default_factory=dict)
+
+    @classmethod
+    def merge(cls, plans: Sequence[Plan]) -> Plan:
+        """One plan of several (one per market)."""
+        merged = cls()
+        for plan in plans:
+            merged.sources += plan.sources
+            merged.days_without_file |= plan.days_without_file
+        return merged
 
 
-async def plan_sources(http: HttpClient, needs: dict[str, list[date]], today: date) -> Plan:
-    """Choose a source for every needed (symbol, day): the month's file, else the day's file."""
+async def plan_sources(
+    http: HttpClient, market: str, needs: dict[str, list[date]], today: date
+) -> Plan:
+    """Choose a source for every needed (symbol, day) of `market`: the month's file, else the
+    day's file."""
     plan = Plan()
     per_symbol = await asyncio.gather(
-        *(_plan_symbol(http, symbol, days, today) for symbol, days in needs.items())
+        *(_plan_symbol(http, market, symbol, days, today) for symbol, days in needs.items())
     )
     for symbol, (sources, missing) in zip(needs, per_symbol, strict=True):
         plan.sources.extend(sources)
         if missing:
-            plan.days_without_file[symbol] = missing
+            plan.days_without_file[(market, symbol)] = missing
     return plan
 
 
 async def _plan_symbol(
-    http: HttpClient, symbol: str, days: list[date], today: date
+    http: HttpClient, market: str, symbol: str, days: list[date], today: date
 ) -> tuple[list[Source], list[date]]:
     by_month: dict[tuple[int, int], list[date]] = {}
     for day in sorted(days):
         by_month.setdefault((day.year, day.month), []).append(day)
     complete = [m for m in by_month if _month_end(m) < today]
-    monthly = await _monthly_files(http, symbol) if complete else {}
+    monthly = await _monthly_files(http, market, symbol) if complete else {}
     sources = [
-        Source(symbol, obj.key, obj.etag, tuple(by_month[m]), True, monthly=True)
+        Source(market, symbol, obj.key, obj.etag, tuple(by_month[m]), True, monthly=True)
         for m, obj in sorted(monthly.items())
         if m in by_month
     ]
@@ -68,12 +82,14 @@ async def _plan_symbol(
     if not rest:
         return sources, []
     listed = await asyncio.gather(
-        *(list_daily_files(http, symbol, "1d", a, b) for a, b in runs(rest, MAX_GAP_DAYS))
+        *(list_daily_files(http, market, symbol, "1d", a, b) for a, b in runs(rest, MAX_GAP_DAYS))
     )
     files = {f.day: f for part in listed for f in part}
     for day in rest:
         if (f := files.get(day)) is not None:
-            sources.append(Source(symbol, f.key, f.etag, (day,), f.has_checksum, monthly=False))
+            sources.append(
+                Source(market, symbol, f.key, f.etag, (day,), f.has_checksum, monthly=False)
+            )
     return sources, [d for d in rest if d not in files]
 
 
@@ -83,9 +99,11 @@ def _month_end(month: tuple[int, int]) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-async def _monthly_files(http: HttpClient, symbol: str) -> dict[tuple[int, int], S3Object]:
+async def _monthly_files(
+    http: HttpClient, market: str, symbol: str
+) -> dict[tuple[int, int], S3Object]:
     """Monthly 1d zips under their canonical key that come with a CHECKSUM."""
-    folder = keys.monthly_folder(symbol, "1d")
+    folder = keys.monthly_folder(market, symbol, "1d")
     listing = await list_objects(http, folder)
     listed = {obj.key for obj in listing.objects}
     found = {}
@@ -97,7 +115,7 @@ async def _monthly_files(http: HttpClient, symbol: str) -> dict[tuple[int, int],
             year, month = int(name[-11:-7]), int(name[-6:-4])
         except ValueError:
             continue
-        if obj.key == keys.monthly_key(symbol, "1d", year, month):
+        if obj.key == keys.monthly_key(market, symbol, "1d", year, month):
             found[(year, month)] = obj
     return found
 

@@ -1,7 +1,10 @@
-"""The USD-M REST API (fapi): exchangeInfo, for enrichment and cross-checks.
+"""exchangeInfo of each market's REST API, for enrichment and cross-checks: USD-M's
+(`fapi/v1/exchangeInfo`) and COIN-M's (`dapi/v1/exchangeInfo`).
 
-From some regions the API answers HTTP 451. That means "cannot check", never "failed": callers
-get ExchangeInfoUnavailable with the reason and carry on.
+The two answer in the same shape, with two differences read here: COIN-M's entries carry
+`contractStatus` where USD-M's carry `status`, and a `contractSize` (USD per contract). Both list
+only live contracts. From some regions the APIs answer HTTP 451. That means "cannot check",
+never "failed": callers get ExchangeInfoUnavailable with the reason and carry on.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ class ExchangeInfo:
     symbols: list[ExchangeSymbol]
 
 
+PATHS = {"um": "fapi/v1/exchangeInfo", "cm": "dapi/v1/exchangeInfo"}
+
+
 @dataclass(frozen=True, slots=True)
 class ExchangeSymbol:
     symbol: str
@@ -30,6 +36,7 @@ class ExchangeSymbol:
     contract_type: str
     quote_asset: str | None
     onboard_date: datetime | None
+    contract_size: float | None = None  # COIN-M: USD per contract
 
 
 def _parse(response: Response) -> ExchangeInfo:
@@ -45,18 +52,20 @@ def _parse(response: Response) -> ExchangeInfo:
 
 def _symbol(entry: dict) -> ExchangeSymbol:
     onboard = entry.get("onboardDate")
+    size = entry.get("contractSize")
     return ExchangeSymbol(
         symbol=str(entry["symbol"]),
-        status=str(entry.get("status", "")),
+        status=str(entry.get("status") or entry.get("contractStatus") or ""),
         contract_type=str(entry.get("contractType", "")),
         quote_asset=entry.get("quoteAsset"),
         onboard_date=datetime.fromtimestamp(int(onboard) / 1000, UTC) if onboard else None,
+        contract_size=float(size) if size is not None else None,
     )
 
 
-async def fetch_exchange_info(http: HttpClient) -> ExchangeInfo:
+async def fetch_exchange_info(http: HttpClient, market: str) -> ExchangeInfo:
     try:
-        info = await http.get("fapi/v1/exchangeInfo", _parse)
+        info = await http.get(PATHS[market], _parse)
     except HTTPFailure as error:
         reason = "geo-blocked (HTTP 451)" if error.status == 451 else str(error)
         raise ExchangeInfoUnavailable(reason) from error
@@ -65,9 +74,11 @@ async def fetch_exchange_info(http: HttpClient) -> ExchangeInfo:
     return info
 
 
-async def try_exchange_info(http: HttpClient) -> tuple[ExchangeInfo | None, str | None]:
-    """exchangeInfo, or None and the reason it could not be read."""
+async def try_exchange_info(
+    http: HttpClient, market: str
+) -> tuple[ExchangeInfo | None, str | None]:
+    """`market`'s exchangeInfo, or None and the reason it could not be read."""
     try:
-        return await fetch_exchange_info(http), None
+        return await fetch_exchange_info(http, market), None
     except ExchangeInfoUnavailable as error:
         return None, str(error)
