@@ -99,6 +99,12 @@ class _Shape(NamedTuple):
     taker_share: float
     count_hash: float
 
+    def bar(self, volume: str, quote: str, count: int, taker: str, taker_quote: str) -> Bar:
+        """The bar of this shape with the market's volume columns."""
+        close_time = self.open_time + DAY_MS - 1
+        prices = self.open, self.high, self.low, self.close
+        return Bar(self.open_time, *prices, volume, close_time, quote, count, taker, taker_quote)
+
 
 def _shape(symbol: str, day: date, base_price: float, version: int) -> _Shape:
     decimals = price_decimals(base_price)
@@ -143,18 +149,12 @@ def daily_bar(
     shape = _shape(symbol, day, base_price, version)
     volume = liquidity / base_price * shape.volume_share
     quote = quote_volume or f"{volume * shape.vwap:.4f}"
-    return Bar(
-        open_time=shape.open_time,
-        open=shape.open,
-        high=shape.high,
-        low=shape.low,
-        close=shape.close,
-        volume=f"{volume:.3f}",
-        close_time=shape.open_time + DAY_MS - 1,
-        quote_volume=quote,
-        count=int(volume * 0.8 + 1 + 1000 * shape.count_hash),
-        taker_buy_volume=f"{volume * shape.taker_share:.3f}",
-        taker_buy_quote_volume=f"{float(quote) * shape.taker_share:.4f}",
+    return shape.bar(
+        f"{volume:.3f}",
+        quote,
+        int(volume * 0.8 + 1 + 1000 * shape.count_hash),
+        f"{volume * shape.taker_share:.3f}",
+        f"{float(quote) * shape.taker_share:.4f}",
     )
 
 
@@ -176,18 +176,12 @@ def coin_bar(
     shape = _shape(symbol, day, base_price, version)
     contracts = max(1, int(liquidity / contract_size * shape.volume_share))
     taker = int(contracts * shape.taker_share)
-    return Bar(
-        open_time=shape.open_time,
-        open=shape.open,
-        high=shape.high,
-        low=shape.low,
-        close=shape.close,
-        volume=str(contracts),
-        close_time=shape.open_time + DAY_MS - 1,
-        quote_volume=coin_amount(contracts, contract_size, shape.vwap),
-        count=int(contracts * 0.05 + 1 + 1000 * shape.count_hash),
-        taker_buy_volume=str(taker),
-        taker_buy_quote_volume=coin_amount(taker, contract_size, shape.vwap),
+    return shape.bar(
+        str(contracts),
+        coin_amount(contracts, contract_size, shape.vwap),
+        int(contracts * 0.05 + 1 + 1000 * shape.count_hash),
+        str(taker),
+        coin_amount(taker, contract_size, shape.vwap),
     )
 
 

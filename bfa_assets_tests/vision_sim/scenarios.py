@@ -389,9 +389,8 @@ def generated_cm(count: int | None, seed: int, now: datetime) -> list[SymbolLife
     """The COIN-M lives of demo and full: those listed before `now`, two with a late file and
     a re-upload in the lookback window."""
     lives = [generated_cm_life(e, seed) for e in _cm_pick(cm_snapshot(), count, seed)]
-    return _with_recent_quirks_on(
-        [life for life in lives if life.first_day < now.date()], 2, now, seed, "late-cm"
-    )
+    lives = [life for life in lives if life.first_day < now.date()]
+    return _with_recent_quirks_on(lives, 2, now, seed, "late-cm", live_only=True)
 
 
 def generated(
@@ -413,11 +412,19 @@ def generated(
 
 
 def _with_recent_quirks_on(
-    lives: list[SymbolLife], count: int, now: datetime, seed: int, draw: str
+    lives: list[SymbolLife],
+    count: int,
+    now: datetime,
+    seed: int,
+    draw: str,
+    *,
+    live_only: bool = False,
 ) -> list[SymbolLife]:
-    """`lives`, `count` of them (picked by `draw`) with a late file and a re-upload."""
+    """`lives`, `count` of them (picked by `draw`, among those without an end if `live_only`:
+    most COIN-M contracts are quarterlies, which end) with a late file and a re-upload."""
     yesterday = now.date() - timedelta(days=1)
-    late_symbols = sorted(lives, key=lambda life: unit_hash(seed, draw, life.symbol))[:count]
+    candidates = [life for life in lives if not live_only or life.last_day is None]
+    late_symbols = sorted(candidates, key=lambda life: unit_hash(seed, draw, life.symbol))[:count]
     return [
         _with_recent_quirks(life, yesterday, seed) if life in late_symbols else life
         for life in lives
