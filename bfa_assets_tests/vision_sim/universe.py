@@ -32,6 +32,7 @@ from bfa_assets_tests.vision_sim.content import Bar
 T = TypeVar("T")
 BUCKET = "data.binance.vision"
 MARKETS = ("cm", "um")  # key order: COIN-M's tree sorts before USD-M's
+# USD-M's roots, for callers that predate COIN-M; `daily_root(market)`, `monthly_root(market)`
 DAILY_ROOT = "data/futures/um/daily/klines/"
 MONTHLY_ROOT = "data/futures/um/monthly/klines/"
 INTERVALS = ("1d", "1m")
@@ -97,7 +98,7 @@ class SymbolLife:
     monthly_delay_days: int | None = None  # days after month end until monthly files appear
     stray_folder: bool = False  # a `{symbol}//` folder marker object
     onboard: datetime | None = None  # exchangeInfo onboardDate; default: first day 08:00 UTC
-    exchange_status: str | None = None  # override of the exchangeInfo status
+    exchange_status: str | None = None  # override of the exchangeInfo status (contractStatus)
     market: str = "um"  # "um" (USD-M) or "cm" (COIN-M): which key tree and REST API hold it
     contract_size: float | None = None  # USD per contract (COIN-M only)
     missing_1m: frozenset[date] = frozenset()  # daily 1m files absent, 1d present (BPD#226)
