@@ -352,7 +352,7 @@ def generated_cm_life(entry: dict, seed: int) -> SymbolLife:
         quote="USD",
         delivery="delivery_date" in entry,
         base_price=CM_PRICES.get(base) or 10 ** (3 * unit_hash(seed, pair, "price") - 1.5),
-        liquidity=liquidity / (3 if "delivery_date" in entry else 1),
+        liquidity=liquidity / (3 if "delivery_date" in entry else 1),  # quarterlies trade less
         gaps=gaps | {d for d in CM_GAPS if first < d and (last is None or d <= last)},
         header_islands=islands,
         market="cm",
