@@ -19,7 +19,11 @@ def test_the_full_scenario_answers_discovery_with_1007_prefixes_over_two_pages()
         pages = walk_v1(http, f"{url}/data.binance.vision", prefix=KLINES, delimiter="/")
         assert [len(p.prefixes) for p in pages] == [1000, 7]
         health = http.get(f"{url}/_sim/health").json()
-        assert health == {"scenario": "full", "symbols": 1007}
+        assert health == {
+            "scenario": "full",
+            "symbols": 1007,
+            "contracts": {"cm": 272, "um": 1007},
+        }
 
 
 def test_latency_faults_and_clock_come_from_the_options():

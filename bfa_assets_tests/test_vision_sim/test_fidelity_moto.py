@@ -22,6 +22,7 @@ from bfa_assets_tests.vision_sim import SimServer, SymbolLife, Universe
 from bfa_assets_tests.vision_sim.universe import BUCKET
 
 DAILY = "data/futures/um/daily/klines/"
+CM_DAILY = "data/futures/cm/daily/klines/"
 MONTHLY = "data/futures/um/monthly/klines/"
 FIRST = date(2022, 7, 28)
 LIVES = [
@@ -33,6 +34,18 @@ LIVES = [
     ),
     SymbolLife("币安人生USDT", FIRST, monthly_delay_days=2),
     SymbolLife("龙虾USDT", date(2022, 7, 31)),
+    SymbolLife(
+        "BTCUSD_PERP", FIRST, quote="USD", market="cm", contract_size=100, monthly_delay_days=2
+    ),
+    SymbolLife(
+        "ETHUSD_220930",
+        FIRST,
+        quote="USD",
+        delivery=True,
+        market="cm",
+        contract_size=10,
+        monthly_delay_days=2,
+    ),
 ]
 NOW = datetime(2022, 8, 4, 10, 0, tzinfo=UTC)  # 2022-07-28 … 2022-08-03 published, July monthly out
 AUTH = {
@@ -42,7 +55,10 @@ AUTH = {
 PREFIXES = [
     ("", ""),
     ("", "/"),
+    ("data/futures/", "/"),
     ("data/futures/um/", "/"),
+    (CM_DAILY, "/"),
+    (CM_DAILY, ""),
     (DAILY, "/"),
     (DAILY, ""),
     (f"{DAILY}BTC", "/"),
@@ -94,8 +110,12 @@ def test_every_object_of_the_universe_is_listed(servers):
         "ETHBTC": 7,
         "币安人生USDT": 7,
         "龙虾USDT": 4,
+        "BTCUSD_PERP": 7,
+        "ETHUSD_220930": 7,
     }
-    monthly = 4 * 5 - 1  # 1m and 1d zips with CHECKSUMs for five July symbols; ETHBTC's 1d unpadded
+    monthly = (
+        4 * 7 - 1
+    )  # 1m and 1d zips with CHECKSUMs for seven July symbols; ETHBTC's 1d unpadded
     assert len(keys) == 4 * sum(daily_days.values()) + monthly + 1  # + the stray folder marker
 
 

@@ -1,11 +1,12 @@
-"""The simulator's ASGI application: the bucket, the fapi endpoints and a control API.
+"""The simulator's ASGI application: the bucket, the fapi and dapi endpoints and a control API.
 
 Routes:
   GET  /data.binance.vision?…               ListObjects v1 / v2
   GET  /data.binance.vision/{key}           an object (HEAD too)
-  GET  /fapi/v1/exchangeInfo, /fapi/v1/klines, /fapi/v1/ping
+  GET  /fapi/v1/exchangeInfo, /fapi/v1/klines, /fapi/v1/ping      (USD-M)
+  GET  /dapi/v1/exchangeInfo, /dapi/v1/klines, /dapi/v1/ping      (COIN-M)
   GET  /_sim/health | /_sim/stats | /_sim/now ; PUT /_sim/now?at=ISO ; PUT /_sim/faults?spec=…
-  GET  /_sim/truth/availability?start=&end= | /_sim/truth/volume?start=&end=   (JSON lines)
+  GET  /_sim/truth/availability?start=&end=[&market=cm] | /_sim/truth/volume?…  (JSON lines)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from email.utils import format_datetime
 from urllib.parse import parse_qsl, unquote_plus
 
 from bfa_assets_tests.vision_sim import bucket, content, fapi
+from bfa_assets_tests.vision_sim.fapi import APIS, USD_M, Api
 from bfa_assets_tests.vision_sim.faults import MALFORMED, FaultPlan
 from bfa_assets_tests.vision_sim.universe import BUCKET, Universe
 
@@ -66,7 +68,8 @@ class SimApp:
     def __init__(self, universe: Universe, faults: FaultPlan | None = None):
         self.universe = universe
         self.faults = faults or FaultPlan()
-        self.weights = fapi.WeightMeter()
+        self.weights = fapi.WeightMeter()  # /fapi/'s; /dapi/ is a separate API with its own
+        self.dapi_weights = fapi.WeightMeter()
         self.stats: Counter = Counter()
         self._in_flight = 0
 
@@ -130,8 +133,9 @@ class SimApp:
     # --- routing -------------------------------------------------------------------------------
 
     def _route(self, method: str, path: str, query: dict[str, str]) -> Response:
-        if path.startswith("/fapi/"):
-            return self._fapi(path, query)
+        api = _rest_api(path)
+        if api is not None:
+            return self._rest(api, path.removeprefix(f"/{api.name}/v1/"), query)
         name, _, key = path[1:].partition("/")
         if name != BUCKET:
             return _s3_error(
@@ -165,16 +169,18 @@ class SimApp:
         kind = "application/zip" if key.endswith(".zip") else "binary/octet-stream"
         return Response(200, data, headers, content_type=kind)
 
-    def _fapi(self, path: str, query: dict[str, str]) -> Response:
+    def _rest(self, api: Api, endpoint: str, query: dict[str, str]) -> Response:
+        """`/fapi/v1/{endpoint}` (USD-M) or `/dapi/v1/{endpoint}` (COIN-M)."""
+        weights = self.weights if api is USD_M else self.dapi_weights
         try:
-            if path == "/fapi/v1/exchangeInfo":
-                used = self.weights.charge(1)
-                body: object = fapi.exchange_info(self.universe)
-            elif path == "/fapi/v1/klines":
-                used = self.weights.charge(fapi.klines_weight(int(query.get("limit", 500) or 500)))
-                body = fapi.klines(self.universe, query)
-            elif path == "/fapi/v1/ping":
-                used, body = self.weights.charge(1), {}
+            if endpoint == "exchangeInfo":
+                used = weights.charge(1)
+                body: object = fapi.exchange_info(self.universe, api)
+            elif endpoint == "klines":
+                used = weights.charge(fapi.klines_weight(int(query.get("limit", 500) or 500)))
+                body = fapi.klines(self.universe, query, api)
+            elif endpoint == "ping":
+                used, body = weights.charge(1), {}
             else:
                 raise fapi.ApiError(404, -1, "Not found.")
         except fapi.ApiError as error:
@@ -199,7 +205,7 @@ class SimApp:
         )
 
     def _fault_response(self, fault: str | None, path: str) -> Response | None:
-        fapi_path = path.startswith("/fapi/")
+        fapi_path = _rest_api(path) is not None  # /fapi/ or /dapi/: the same JSON errors
         if fault == "503":
             body = (
                 b'{"code":-1001,"msg":"Service unavailable."}'
@@ -284,7 +290,15 @@ class SimApp:
             )
 
         if path == "/_sim/health":
-            return ok({"scenario": self.universe.name, "symbols": len(self.universe.symbols)})
+            universe = self.universe
+            contracts = {m: len(universe.symbols_of(m)) for m in universe.markets}
+            return ok(
+                {
+                    "scenario": universe.name,
+                    "symbols": len(universe.symbols),
+                    "contracts": contracts,
+                }
+            )
         if path == "/_sim/now":
             if method == "PUT":
                 self.universe.set_now(datetime.fromisoformat(query["at"]))
@@ -303,11 +317,13 @@ class SimApp:
             return ok({"rules": [r.__dict__ for r in self.faults.rules]})
         if path.startswith("/_sim/truth/"):
             start, end = date.fromisoformat(query["start"]), date.fromisoformat(query["end"])
+            market = query.get("market", "um")
             if path.endswith("/availability"):
-                rows = self.universe.availability_truth(start, end)
+                rows = self.universe.availability_truth(start, end, market=market)
             else:
                 rows = [
-                    {**r, "bar": r["bar"]._asdict()} for r in self.universe.volume_truth(start, end)
+                    {**r, "bar": r["bar"]._asdict()}
+                    for r in self.universe.volume_truth(start, end, market=market)
                 ]
             lines = (json.dumps(r, default=str, ensure_ascii=False) for r in rows)
             return Response(200, "\n".join(lines).encode(), content_type="application/x-ndjson")
@@ -329,9 +345,15 @@ class SimApp:
         )
 
 
+def _rest_api(path: str) -> Api | None:
+    """The REST API (`/fapi/…` USD-M, `/dapi/…` COIN-M) that `path` asks, if any."""
+    return next((api for api in APIS if path.startswith(f"/{api.name}/")), None)
+
+
 def _route_kind(path: str) -> str:
-    if path.startswith("/fapi/"):
-        return "fapi"
+    api = _rest_api(path)
+    if api is not None:
+        return api.name
     return "list" if path.rstrip("/") == f"/{BUCKET}" else "object"
 
 

@@ -86,6 +86,53 @@ def _price_level(base: float, day: date, phase: float) -> float:
     return base * math.exp(0.25 * math.sin(t / 29 + phase) + 0.08 * math.sin(t / 7.3 + 2 * phase))
 
 
+class _Shape(NamedTuple):
+    """What a day's bar looks like whatever its market counts volume in."""
+
+    open_time: int
+    open: str
+    high: str
+    low: str
+    close: str
+    vwap: float
+    volume_share: float  # of the typical volume, in [0.3, 2.0)
+    taker_share: float
+    count_hash: float
+
+    def bar(self, volume: str, quote: str, count: int, taker: str, taker_quote: str) -> Bar:
+        """The bar of this shape with the market's volume columns."""
+        close_time = self.open_time + DAY_MS - 1
+        prices = self.open, self.high, self.low, self.close
+        return Bar(self.open_time, *prices, volume, close_time, quote, count, taker, taker_quote)
+
+
+def _shape(symbol: str, day: date, base_price: float, version: int) -> _Shape:
+    decimals = price_decimals(base_price)
+    open_text, close_text = day_prices(symbol, day, base_price)
+    o, c = float(open_text), float(close_text)
+    u_high, u_low, u_volume, u_vwap, u_taker, u_count = unit_hashes(symbol, day, version, count=6)
+    h = max(o, c) * (1 + 0.06 * u_high)
+    lo = min(o, c) * (1 - 0.06 * u_low)
+    return _Shape(
+        epoch_ms(day),
+        open_text,
+        f"{h:.{decimals}f}",
+        f"{lo:.{decimals}f}",
+        close_text,
+        lo + (h - lo) * u_vwap,
+        0.3 + 1.7 * u_volume,
+        0.3 + 0.4 * u_taker,
+        u_count,
+    )
+
+
+def _flat_bar(symbol: str, day: date, base_price: float, quote_volume: str | None) -> Bar:
+    """An outage day: one price, zero volume (and a quote volume copied from a tie, if any)."""
+    p = day_prices(symbol, day, base_price)[0]
+    open_time = epoch_ms(day)
+    return Bar(open_time, p, p, p, p, "0", open_time + DAY_MS - 1, quote_volume or "0", 0, "0", "0")
+
+
 def daily_bar(
     symbol: str,
     day: date,
@@ -96,35 +143,51 @@ def daily_bar(
     flat: bool = False,
     quote_volume: str | None = None,
 ) -> Bar:
-    """The 1d bar of `symbol` on `day`; `version` > 1 is a re-published, corrected file."""
-    decimals = price_decimals(base_price)
-    open_text, close_text = day_prices(symbol, day, base_price)
-    o, c = float(open_text), float(close_text)
-    open_time = epoch_ms(day)
-    close_time = open_time + DAY_MS - 1
+    """The USD-M 1d bar of `symbol` on `day`; `version` > 1 is a re-published, corrected file."""
     if flat:
-        p = open_text
-        return Bar(open_time, p, p, p, p, "0", close_time, quote_volume or "0", 0, "0", "0")
-    u_high, u_low, u_volume, u_vwap, u_taker, u_count = unit_hashes(symbol, day, version, count=6)
-    h = max(o, c) * (1 + 0.06 * u_high)
-    lo = min(o, c) * (1 - 0.06 * u_low)
-    volume = liquidity / base_price * (0.3 + 1.7 * u_volume)
-    vwap = lo + (h - lo) * u_vwap
-    taker_share = 0.3 + 0.4 * u_taker
-    quote = quote_volume or f"{volume * vwap:.4f}"
-    return Bar(
-        open_time=open_time,
-        open=open_text,
-        high=f"{h:.{decimals}f}",
-        low=f"{lo:.{decimals}f}",
-        close=close_text,
-        volume=f"{volume:.3f}",
-        close_time=close_time,
-        quote_volume=quote,
-        count=int(volume * 0.8 + 1 + 1000 * u_count),
-        taker_buy_volume=f"{volume * taker_share:.3f}",
-        taker_buy_quote_volume=f"{float(quote) * taker_share:.4f}",
+        return _flat_bar(symbol, day, base_price, quote_volume)
+    shape = _shape(symbol, day, base_price, version)
+    volume = liquidity / base_price * shape.volume_share
+    quote = quote_volume or f"{volume * shape.vwap:.4f}"
+    return shape.bar(
+        f"{volume:.3f}",
+        quote,
+        int(volume * 0.8 + 1 + 1000 * shape.count_hash),
+        f"{volume * shape.taker_share:.3f}",
+        f"{float(quote) * shape.taker_share:.4f}",
     )
+
+
+def coin_bar(
+    symbol: str,
+    day: date,
+    *,
+    base_price: float,
+    liquidity: float,
+    contract_size: float,
+    version: int = 1,
+    flat: bool = False,
+) -> Bar:
+    """The COIN-M 1d bar of `symbol` on `day`, the CSV row by position: `volume` and
+    `taker_buy_volume` count contracts (integers), the two `quote_*` fields hold base-asset
+    volume, so that contracts x contract_size (USD) = base volume x the day's average price."""
+    if flat:
+        return _flat_bar(symbol, day, base_price, None)
+    shape = _shape(symbol, day, base_price, version)
+    contracts = max(1, int(liquidity / contract_size * shape.volume_share))
+    taker = int(contracts * shape.taker_share)
+    return shape.bar(
+        str(contracts),
+        coin_amount(contracts, contract_size, shape.vwap),
+        int(contracts * 0.05 + 1 + 1000 * shape.count_hash),
+        str(taker),
+        coin_amount(taker, contract_size, shape.vwap),
+    )
+
+
+def coin_amount(contracts: int, contract_size: float, price: float) -> str:
+    """Base-asset volume of `contracts` traded at `price`, with the 8 decimals COIN-M files use."""
+    return f"{contracts * contract_size / price:.8f}"
 
 
 def day_prices(symbol: str, day: date, base_price: float) -> tuple[str, str]:
@@ -178,10 +241,23 @@ class MinuteDay(NamedTuple):  # a tuple: a history lists ~1.3 M 1m files
 
 
 def minute_day(
-    symbol: str, day: date, *, base_price: float, liquidity: float, version: int
+    symbol: str,
+    day: date,
+    *,
+    base_price: float,
+    liquidity: float,
+    version: int,
+    contract_size: float | None = None,
 ) -> MinuteDay:
+    """A day of 1m klines; with a `contract_size` (COIN-M) volumes count contracts and the
+    quote column holds their base-asset volume at the day's open."""
     o, c = day_prices(symbol, day, base_price)
-    return MinuteDay(epoch_ms(day), o, c, *_minute_volumes(base_price, liquidity), version)
+    if contract_size is None:
+        volumes = _minute_volumes(base_price, liquidity)
+    else:
+        contracts = max(1, round(liquidity / contract_size / 1440))
+        volumes = str(contracts), coin_amount(contracts, contract_size, float(o))
+    return MinuteDay(epoch_ms(day), o, c, *volumes, version)
 
 
 @cache

@@ -1,4 +1,9 @@
-"""The USD-M REST endpoints the project touches: exchangeInfo and klines, with request weights."""
+"""The USD-M REST endpoints the project touches: exchangeInfo and klines, with request weights.
+
+COIN-M's (`dapi.py`) are the same endpoints over the universe's COIN-M lives: the differences
+(the status field's name, contract size, margin asset, how long a delisted perpetual stays
+listed) are the fields of an `Api`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any
 
 from bfa_assets_tests.vision_sim import content
 from bfa_assets_tests.vision_sim.universe import SymbolLife, Universe
@@ -14,6 +20,22 @@ from bfa_assets_tests.vision_sim.universe import SymbolLife, Universe
 WEIGHT_LIMIT = 2400
 PERPETUAL_DELIVERY_MS = 4133404800000
 _DELIVERY_SUFFIX = re.compile(r"_(\d{6})$")
+
+
+@dataclass(frozen=True)
+class Api:
+    """What differs between the USD-M (`/fapi/`) and the COIN-M (`/dapi/`) REST API."""
+
+    market: str  # which lives it lists: "um" or "cm"
+    name: str  # its path's first segment: "fapi" or "dapi"
+    futures_type: str
+    status_field: str  # "status" on USD-M, "contractStatus" on COIN-M
+    settling_days: int  # how long a delisted perpetual stays listed as SETTLING
+
+
+USD_M = Api("um", "fapi", "U_MARGINED", "status", 365)
+COIN_M = Api("cm", "dapi", "COIN_MARGINED", "contractStatus", 0)
+APIS = (USD_M, COIN_M)  # lists live contracts only
 
 
 class ApiError(Exception):
@@ -34,19 +56,19 @@ def expiry(symbol: str) -> date | None:
     return date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
 
 
-def _entry(universe: Universe, life: SymbolLife) -> dict | None:
+def _entry(universe: Universe, life: SymbolLife, api: Api = USD_M) -> dict | None:
     """A symbol's exchangeInfo entry, or None once the exchange no longer lists it."""
     today = universe.now.date()
     onboard = life.onboard or datetime.combine(life.first_day, dtime(8, 0), UTC)
     quote = life.quote or "USDT"
     base = life.symbol.split("_")[0].removesuffix(quote)
-    entry = {
+    entry: dict[str, Any] = {
         "symbol": life.symbol,
         "pair": base + quote,
         "contractType": "PERPETUAL",
         "deliveryDate": PERPETUAL_DELIVERY_MS,
         "onboardDate": _ms(onboard),
-        "status": "TRADING",
+        api.status_field: "TRADING",
         "baseAsset": base,
         "quoteAsset": quote,
         "marginAsset": quote,
@@ -55,6 +77,9 @@ def _entry(universe: Universe, life: SymbolLife) -> dict | None:
         "quantityPrecision": 3,
         "filters": [],
     }
+    if life.market == "cm":  # margined in the coin, traded in whole contracts of a USD size
+        entry.update(marginAsset=base, contractSize=int(universe.contract_size(life.symbol)))
+        entry["quantityPrecision"] = 0
     ends = expiry(life.symbol) if life.delivery else None
     if ends is not None:
         if ends < today:
@@ -64,23 +89,27 @@ def _entry(universe: Universe, life: SymbolLife) -> dict | None:
     elif "SETTLED" in life.symbol:
         return None
     elif life.last_day is not None and life.last_day < today - timedelta(days=1):
-        if (today - life.last_day).days > 365:
+        if (today - life.last_day).days > api.settling_days:
             return None
-        entry.update(
-            status="SETTLING", deliveryDate=_ms(datetime.combine(life.last_day, dtime(23, 59), UTC))
-        )
+        entry[api.status_field] = "SETTLING"
+        entry["deliveryDate"] = _ms(datetime.combine(life.last_day, dtime(23, 59), UTC))
     if life.exchange_status:
-        entry["status"] = life.exchange_status
+        entry[api.status_field] = life.exchange_status
     return entry
 
 
-def exchange_info(universe: Universe) -> dict:
-    symbols = [e for s in universe.symbols if (e := _entry(universe, universe.life(s)))]
-    symbols += universe.exchange_only
+def exchange_info(universe: Universe, api: Api = USD_M) -> dict:
+    """The exchangeInfo answer of `api`: its market's listed contracts (USD-M also lists the
+    scenario's exchange-only entries)."""
+    symbols = [
+        e for s in universe.symbols_of(api.market) if (e := _entry(universe, universe.life(s), api))
+    ]
+    if api is USD_M:
+        symbols += universe.exchange_only
     return {
         "timezone": "UTC",
         "serverTime": _ms(universe.now),
-        "futuresType": "U_MARGINED",
+        "futuresType": api.futures_type,
         "rateLimits": [
             {
                 "rateLimitType": "REQUEST_WEIGHT",
@@ -99,9 +128,11 @@ def klines_weight(limit: int) -> int:
     return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
 
 
-def klines(universe: Universe, params: dict[str, str]) -> list[list]:
+def klines(universe: Universe, params: dict[str, str], api: Api = USD_M) -> list[list]:
+    """Klines of a listed contract of `api`'s market (expired and delisted ones are refused)."""
     symbol = params.get("symbol", "")
-    if not universe.has_symbol(symbol) or _entry(universe, universe.life(symbol)) is None:
+    life = universe.life(symbol) if universe.has_symbol(symbol) else None
+    if life is None or life.market != api.market or _entry(universe, life, api) is None:
         raise ApiError(400, -1121, "Invalid symbol.")
     interval = params.get("interval")
     if interval not in ("1m", "1d"):
@@ -114,7 +145,6 @@ def klines(universe: Universe, params: dict[str, str]) -> list[list]:
         raise ApiError(400, -1100, "Illegal characters found in a parameter.") from None
     if not 1 <= limit <= 1500:
         raise ApiError(400, -1130, "Data sent for parameter 'limit' is not valid.")
-    life = universe.life(symbol)
     last = min(life.last_day or date.max, universe.now.date())
     first = life.first_day
     if start is not None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from bfa_assets_tests.vision_sim.content import unit_hash
 
 KINDS = {
-    "503": "503 SlowDown (S3) / 503 (fapi)",
+    "503": "503 SlowDown (S3) / 503 (fapi, dapi)",
     "500": "500 InternalError",
-    "429": "429 rate limited, with Retry-After (fapi)",
-    "451": "451 geo-blocked (fapi)",
+    "429": "429 rate limited, with Retry-After (fapi, dapi)",
+    "451": "451 geo-blocked (fapi, dapi)",
     "reset": "connection reset before any answer",
     "truncate": "headers promise the full body, half of it arrives",
     "corrupt": "a zip body with damaged bytes (headers unchanged)",

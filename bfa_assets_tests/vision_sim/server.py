@@ -41,6 +41,11 @@ class SimServer(BackgroundServer):
     def fapi_url(self) -> str:
         return self.url
 
+    @property
+    def dapi_url(self) -> str:
+        """COIN-M's REST base: the same server as `fapi_url` (paths start `/dapi/`)."""
+        return self.url
+
     def set_faults(self, plan: FaultPlan) -> None:
         self.app.faults = plan
 

@@ -3,7 +3,12 @@
 A universe is a list of `SymbolLife`s plus a clock (`now`). An object exists once its
 publication time has passed, so moving `now` forward makes late files appear and re-uploaded
 files change. Nothing is precomputed beyond small per-symbol day lists, so the full universe
-(1,007 symbols since 2019) costs no disk and starts instantly.
+(1,007 USD-M symbols since 2019 and 272 COIN-M contracts since 2020) costs no disk and starts
+instantly.
+
+A life belongs to one futures market, USD-M (`um`, the default) or COIN-M (`cm`), and each
+market has its own key tree (`data/futures/{market}/…`). Every call that existed before COIN-M
+still means USD-M; the others take `market=`.
 
 Ground truth (`availability_truth`, `volume_truth`) is derived from the same lives, never from
 the HTTP layer, so tests can compare the pipeline's tables with it row for row.
@@ -26,20 +31,36 @@ from bfa_assets_tests.vision_sim.content import Bar
 
 T = TypeVar("T")
 BUCKET = "data.binance.vision"
+MARKETS = ("cm", "um")  # key order: COIN-M's tree sorts before USD-M's
+# USD-M's roots, for callers that predate COIN-M; `daily_root(market)`, `monthly_root(market)`
 DAILY_ROOT = "data/futures/um/daily/klines/"
 MONTHLY_ROOT = "data/futures/um/monthly/klines/"
 INTERVALS = ("1d", "1m")
 HEADER_SINCE_DAILY = date(2022, 8, 11)
 HEADER_SINCE_MONTHLY = date(2022, 1, 1)
 CHECKSUM_NEWLINE_SINCE = date(2021, 1, 1)
-_STATIC_FOLDERS = {
-    "": ["data/"],
-    "data/": ["futures/"],
-    "data/futures/": ["um/"],
-    "data/futures/um/": ["daily/", "monthly/"],
-    "data/futures/um/daily/": ["klines/"],
-    "data/futures/um/monthly/": ["klines/"],
-}
+
+
+def daily_root(market: str) -> str:
+    """`data/futures/{market}/daily/klines/`."""
+    return f"data/futures/{market}/daily/klines/"
+
+
+def monthly_root(market: str) -> str:
+    """`data/futures/{market}/monthly/klines/`."""
+    return f"data/futures/{market}/monthly/klines/"
+
+
+def _static_folders(markets: tuple[str, ...]) -> dict[str, list[str]]:
+    """The folders above the symbol folders: one subtree per market present."""
+    folders = {"": ["data/"], "data/": ["futures/"], "data/futures/": [f"{m}/" for m in markets]}
+    for m in markets:
+        folders[f"data/futures/{m}/"] = ["daily/", "monthly/"]
+        folders[f"data/futures/{m}/daily/"] = ["klines/"]
+        folders[f"data/futures/{m}/monthly/"] = ["klines/"]
+    return folders
+
+
 _DAILY_NAME = re.compile(
     r"^(?P<sym>.+)-(?P<iv>1d|1m)-(?P<day>\d{4}-\d{2}-\d{2})\.zip(?P<ck>\.CHECKSUM)?$"
 )
@@ -77,7 +98,10 @@ class SymbolLife:
     monthly_delay_days: int | None = None  # days after month end until monthly files appear
     stray_folder: bool = False  # a `{symbol}//` folder marker object
     onboard: datetime | None = None  # exchangeInfo onboardDate; default: first day 08:00 UTC
-    exchange_status: str | None = None  # override of the exchangeInfo status
+    exchange_status: str | None = None  # override of the exchangeInfo status (contractStatus)
+    market: str = "um"  # "um" (USD-M) or "cm" (COIN-M): which key tree and REST API hold it
+    contract_size: float | None = None  # USD per contract (COIN-M only)
+    missing_1m: frozenset[date] = frozenset()  # daily 1m files absent, 1d present (BPD#226)
 
     @property
     def day_1d(self) -> date:
@@ -120,7 +144,7 @@ class DailyFolder:
                 days, after, key=lambda o: f"{prefix}{date.fromordinal(o).isoformat()}.zip.CHECKSUM"
             )
         life = self.universe.life(self.symbol)
-        folder = f"{DAILY_ROOT}{self.symbol}/{self.interval}/"
+        folder = f"{daily_root(life.market)}{self.symbol}/{self.interval}/"
         for ordinal in days[start:]:
             day = date.fromordinal(ordinal)
             name = f"{prefix}{day.isoformat()}.zip"
@@ -177,8 +201,19 @@ class Universe:
     ):
         self.name = name
         self.seed = seed
-        self._lives = {life.symbol: life for life in lives}
-        self.symbols = sorted(self._lives)  # str order == UTF-8 byte order
+        self._lives = {life.symbol: life for life in lives}  # names never repeat across markets
+        self._by_market = {
+            m: sorted(s for s, life in self._lives.items() if life.market == m) for m in MARKETS
+        }  # str order == UTF-8 byte order
+        self.symbols = self._by_market["um"]  # USD-M only, as before COIN-M existed
+        # USD-M is always listed (the pipeline discovers it), COIN-M when it has lives
+        self.markets = tuple(m for m in MARKETS if m == "um" or self._by_market[m])
+        self._static = _static_folders(self.markets)
+        self._roots = [  # (root, market, daily), USD-M's first: most keys asked for are there
+            (root(m), m, root is daily_root)
+            for m in reversed(self.markets)
+            for root in (daily_root, monthly_root)
+        ]
         self.exchange_only = exchange_only or []
         self._cache: dict[tuple, object] = {}
         self.listed: dict[str, bytes] = {}  # key -> its rendered listing entry (bucket.py)
@@ -213,6 +248,17 @@ class Universe:
     def has_symbol(self, symbol: str) -> bool:
         return symbol in self._lives
 
+    def symbols_of(self, market: str) -> list[str]:
+        """The symbols of one market, sorted (`symbols` is `symbols_of("um")`)."""
+        return self._by_market.get(market, [])
+
+    def contract_size(self, symbol: str) -> float:
+        """USD per contract of a COIN-M symbol."""
+        size = self._lives[symbol].contract_size
+        if size is None:
+            raise ValueError(f"{symbol} has no contract size (not a COIN-M contract)")
+        return size
+
     def daily_publish_time(self, life: SymbolLife, day: date) -> datetime:
         delay = timedelta(days=1 + life.late.get(day, 0))
         return datetime.combine(day, time(7, 30), UTC) + delay + _publish_jitter(life.symbol)
@@ -243,7 +289,7 @@ class Universe:
             days = array("i")
             for ordinal in range(first.toordinal(), last.toordinal() + 1):
                 day = date.fromordinal(ordinal)
-                if day in life.gaps:
+                if day in life.gaps or (interval == "1m" and day in life.missing_1m):
                     continue
                 if (day in life.late or ordinal >= last.toordinal() - 1) and (
                     self.daily_publish_time(life, day) > self.now
@@ -299,6 +345,7 @@ class Universe:
             base_price=life.base_price,
             liquidity=life.liquidity,
             version=self.version(life, day),
+            contract_size=life.contract_size if life.market == "cm" else None,
         )
 
     def _tie_quote(self, life: SymbolLife, day: date) -> str | None:
@@ -309,18 +356,25 @@ class Universe:
 
     def folder(self, path: str) -> Folder | None:
         """The folder at `path` (ending with "/"), or None when it holds no objects."""
-        if path in _STATIC_FOLDERS:
-            return StaticFolder(_STATIC_FOLDERS[path])
-        for root, daily in ((DAILY_ROOT, True), (MONTHLY_ROOT, False)):
+        if path in self._static:
+            return StaticFolder(self._static[path])
+        for root, market, daily in self._roots:
             if path.startswith(root):
-                return self._klines_folder(path[len(root) :], daily)
+                return self._klines_folder(market, path[len(root) :], daily)
         return None
 
-    def _klines_folder(self, rest: str, daily: bool) -> Folder | None:
+    def _market_life(self, market: str, symbol: str) -> SymbolLife | None:
+        """The life of `symbol` if it trades in `market` (a key under the other tree is a 404)."""
+        life = self._lives.get(symbol)
+        return life if life is not None and life.market == market else None
+
+    def _klines_folder(self, market: str, rest: str, daily: bool) -> Folder | None:
         if rest == "":
-            return self._cached(("root", daily), lambda: StaticFolder(self._root_names(daily)))
+            return self._cached(
+                ("root", market, daily), lambda: StaticFolder(self._root_names(market, daily))
+            )
         symbol, _, sub = rest.partition("/")
-        if symbol not in self._lives or not self._has_files(symbol, daily):
+        if self._market_life(market, symbol) is None or not self._has_files(symbol, daily):
             return None
         life = self._lives[symbol]
         if sub == "":
@@ -340,15 +394,16 @@ class Universe:
             return StaticFolder(list(self._monthly_names(symbol, interval)))
         return None
 
-    def history_folders(self) -> list[str]:
-        """Every symbol's daily `1m/` and monthly `1d/` folder: what a history's listings read
-        (availability lists the first, volume's planning the second)."""
-        return [f"{DAILY_ROOT}{s}/1m/" for s in self.symbols] + [
-            f"{MONTHLY_ROOT}{s}/1d/" for s in self.symbols
+    def history_folders(self, market: str = "um") -> list[str]:
+        """Every symbol's daily `1m/` and monthly `1d/` folder of `market`: what a history's
+        listings read (availability lists the first, volume's planning the second)."""
+        symbols = self.symbols_of(market)
+        return [f"{daily_root(market)}{s}/1m/" for s in symbols] + [
+            f"{monthly_root(market)}{s}/1d/" for s in symbols
         ]
 
-    def _root_names(self, daily: bool) -> list[str]:
-        return [f"{s}/" for s in self.symbols if self._has_files(s, daily)]
+    def _root_names(self, market: str, daily: bool) -> list[str]:
+        return [f"{s}/" for s in self.symbols_of(market) if self._has_files(s, daily)]
 
     def _has_files(self, symbol: str, daily: bool) -> bool:
         return any(self._interval_has_files(symbol, iv, daily) for iv in INTERVALS)
@@ -359,8 +414,9 @@ class Universe:
         life = self._lives[symbol]
         day = life.day_1d if interval == "1d" else life.first_day
         last = min(life.last_day or date.max, self.now.date())
+        missing = life.gaps | life.missing_1m if interval == "1m" else life.gaps
         while day <= last:  # the first published day is almost always the first day
-            if day not in life.gaps and self.daily_publish_time(life, day) <= self.now:
+            if day not in missing and self.daily_publish_time(life, day) <= self.now:
                 return True
             day += timedelta(days=1)
         return False
@@ -392,20 +448,20 @@ class Universe:
 
     def object_at(self, key: str) -> SimObject | None:
         """The object stored under `key` now, or None (a 404)."""
-        for root, daily in ((DAILY_ROOT, True), (MONTHLY_ROOT, False)):
+        for root, market, daily in self._roots:
             if key.startswith(root):
-                return self._kline_object(key, key[len(root) :], daily)
+                return self._kline_object(market, key, key[len(root) :], daily)
         return None
 
-    def _kline_object(self, key: str, rest: str, daily: bool) -> SimObject | None:
+    def _kline_object(self, market: str, key: str, rest: str, daily: bool) -> SimObject | None:
         parts = rest.split("/")
+        life = self._market_life(market, parts[0])
         if daily and len(parts) == 3 and parts[1:] == ["", ""]:  # `{symbol}//`, a folder marker
-            life = self._lives.get(parts[0])
             if life and life.stray_folder and self._has_files(life.symbol, True):
                 when = self.daily_publish_time(life, life.first_day)
                 return SimObject(key, 0, f'"{hashlib.md5(b"").hexdigest()}"', when, lambda: b"")
             return None
-        if len(parts) != 3 or parts[0] not in self._lives:
+        if len(parts) != 3 or life is None:
             return None
         symbol, interval, name = parts
         if daily:
@@ -563,10 +619,11 @@ class Universe:
         days = self.published_days(symbol, "1m")
         return date.fromordinal(days[0]) if len(days) else None
 
-    def availability_truth(self, start: date, end: date) -> list[dict]:
-        """The rows `daily_availability` must hold for [start, end], one per (date, symbol)."""
+    def availability_truth(self, start: date, end: date, *, market: str = "um") -> list[dict]:
+        """The rows `daily_availability` must hold for [start, end], one per (date, symbol) of
+        `market`."""
         rows = []
-        for symbol in self.symbols:
+        for symbol in self.symbols_of(market):
             first = self.first_1m_day(symbol)
             if first is None:
                 continue
@@ -582,7 +639,7 @@ class Universe:
                 }
                 if self.is_published(symbol, "1m", day):
                     obj = self.object_at(
-                        f"{DAILY_ROOT}{symbol}/1m/{symbol}-1m-{day.isoformat()}.zip"
+                        f"{daily_root(market)}{symbol}/1m/{symbol}-1m-{day.isoformat()}.zip"
                     )
                     assert obj is not None
                     row.update(
@@ -595,15 +652,16 @@ class Universe:
                 day += timedelta(days=1)
         return rows
 
-    def volume_truth(self, start: date, end: date) -> list[dict]:
-        """The rows `daily_volume` must hold for [start, end].
+    def volume_truth(self, start: date, end: date, *, market: str = "um") -> list[dict]:
+        """The rows `daily_volume` must hold for [start, end] and `market` (a COIN-M row's bar
+        is its CSV row by position: contracts in `volume`, base-asset volume in `quote_volume`).
 
         A day has a row when its 1m file is published (the day is available) and a verifiable
         1d source exists: the month's monthly file (padded key with a CHECKSUM) when published,
         else the day's daily file unless it is corrupt or fails its CHECKSUM.
         """
         rows = []
-        for symbol in self.symbols:
+        for symbol in self.symbols_of(market):
             life = self._lives[symbol]
             monthly = {
                 ym for ym in self.published_months(symbol, "1d") if ym not in life.unpadded_months
@@ -613,11 +671,11 @@ class Universe:
                 if not start <= day <= end or day < life.day_1d:
                     continue
                 if (day.year, day.month) in monthly:
-                    source = f"{MONTHLY_ROOT}{symbol}/1d/{symbol}-1d-{day:%Y-%m}.zip"
+                    source = f"{monthly_root(market)}{symbol}/1d/{symbol}-1d-{day:%Y-%m}.zip"
                 elif self.is_published(symbol, "1d", day) and day not in (
                     life.corrupt_1d | life.bad_checksum_1d
                 ):
-                    source = f"{DAILY_ROOT}{symbol}/1d/{symbol}-1d-{day.isoformat()}.zip"
+                    source = f"{daily_root(market)}{symbol}/1d/{symbol}-1d-{day.isoformat()}.zip"
                 else:
                     continue
                 rows.append(
@@ -656,6 +714,16 @@ def _month_days(life: SymbolLife, interval: str, year: int, month: int) -> tuple
 
 @lru_cache(maxsize=65536)
 def _bar(seed: int, life: SymbolLife, day: date, version: int, tie_quote: str | None) -> Bar:
+    if life.market == "cm":
+        return content.coin_bar(
+            f"{seed}:{life.symbol}",
+            day,
+            base_price=life.base_price,
+            liquidity=life.liquidity,
+            contract_size=life.contract_size or 10.0,
+            version=version,
+            flat=day in life.flat_days,
+        )
     return content.daily_bar(
         f"{seed}:{life.symbol}",
         day,
