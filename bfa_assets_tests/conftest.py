@@ -56,7 +56,7 @@ def pipeline_resources(sim: SimServer, db_path: Path, **http: object) -> dict:
     return {
         "vision": VisionResource(vision_url=sim.vision_url, **http),
         "fapi": FapiResource(fapi_url=sim.fapi_url, **http),
-        "dapi": DapiResource(dapi_url=sim.fapi_url, **http),
+        "dapi": DapiResource(dapi_url=sim.dapi_url, **http),
         "warehouse": Warehouse(database=str(db_path)),
         "release": ReleaseResource(release_dir=str(db_path.parent / "release")),
     }

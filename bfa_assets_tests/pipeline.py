@@ -16,7 +16,10 @@ from bfa_assets.defs.checks import CHECKS
 from bfa_assets.defs.partitions import range_tags
 from bfa_assets.store.availability import AVAILABILITY_SCHEMA
 
-AVAILABILITY_FACTS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "etag"]
+AVAILABILITY_FACTS = [
+    "date", "market", "symbol", "available", "file_size_bytes", "last_modified", "etag"
+]  # fmt: skip
+ORDER = "date, market, symbol"
 
 
 def materialize(
@@ -70,15 +73,18 @@ def query(db_path: Path, sql: str, params: dict | None = None) -> pl.DataFrame:
 
 
 def availability(db_path: Path, columns: list[str] = AVAILABILITY_FACTS) -> pl.DataFrame:
-    return query(
-        db_path, f"SELECT {', '.join(columns)} FROM daily_availability ORDER BY date, symbol"
-    )
+    return query(db_path, f"SELECT {', '.join(columns)} FROM daily_availability ORDER BY {ORDER}")
 
 
 def expected_availability(universe, start: date, end: date) -> pl.DataFrame:
-    rows = universe.availability_truth(start, end)
+    """The simulator's availability of every market (its markets are `universe.markets`)."""
+    rows = [
+        row | {"market": market}
+        for market in universe.markets
+        for row in universe.availability_truth(start, end, market=market)
+    ]
     schema = {column: AVAILABILITY_SCHEMA[column] for column in AVAILABILITY_FACTS}
-    return pl.DataFrame(rows, schema=schema).sort("date", "symbol")
+    return pl.DataFrame(rows, schema=schema).sort("date", "market", "symbol")
 
 
 def assert_window_matches_truth(db_path: Path, universe, start: date, end: date) -> None:
@@ -92,9 +98,9 @@ def assert_windows_match_truth(db_path: Path, universe, windows: list[tuple[date
     nothing between them."""
     windows = sorted(windows)
     expected = [expected_availability(universe, start, end) for start, end in windows]
-    assert_frame_equal(availability(db_path), pl.concat(expected).sort("date", "symbol"))
+    assert_frame_equal(availability(db_path), pl.concat(expected).sort("date", "market", "symbol"))
     bars = [expected_volume(universe, start, end) for start, end in windows]
-    assert_frame_equal(volume(db_path), pl.concat(bars).sort("date", "symbol"))
+    assert_frame_equal(volume(db_path), pl.concat(bars).sort("date", "market", "symbol"))
     ranked = query(db_path, "SELECT DISTINCT date FROM volume_rankings ORDER BY date")
     days = [s + timedelta(days=i) for s, e in windows for i in range((e - s).days + 1)]
     assert ranked["date"].to_list() == days
@@ -109,39 +115,48 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
     return {k: v.value for k, v in events[-1].materialization.metadata.items()}
 
 
-VOLUME_FACTS = ["date", "symbol", "open_price", "high_price", "low_price", "close_price",
-                "volume_base", "quote_volume", "trade_count", "taker_buy_volume_base",
-                "taker_buy_quote_volume", "source_key", "source_etag", "sha256"]  # fmt: skip
+VOLUME_FACTS = ["date", "market", "symbol", "open_price", "high_price", "low_price",
+                "close_price", "volume_base", "quote_volume", "trade_count",
+                "taker_buy_volume_base", "taker_buy_quote_volume", "contracts",
+                "taker_buy_contracts", "source_key", "source_etag", "sha256"]  # fmt: skip
+# Where each market's CSV columns (a simulator Bar, by position) go in daily_volume: COIN-M's
+# "volume" columns are contracts and its "quote" columns the coin (vision.md §7).
+BAR_VOLUMES = {
+    "um": {"volume_base": "volume", "quote_volume": "quote_volume",
+           "taker_buy_volume_base": "taker_buy_volume",
+           "taker_buy_quote_volume": "taker_buy_quote_volume"},
+    "cm": {"contracts": "volume", "volume_base": "quote_volume",
+           "taker_buy_contracts": "taker_buy_volume",
+           "taker_buy_volume_base": "taker_buy_quote_volume"},
+}  # fmt: skip
 
 
 def volume(db_path: Path) -> pl.DataFrame:
-    return query(
-        db_path, f"SELECT {', '.join(VOLUME_FACTS)} FROM daily_volume ORDER BY date, symbol"
-    )
+    return query(db_path, f"SELECT {', '.join(VOLUME_FACTS)} FROM daily_volume ORDER BY {ORDER}")
 
 
 def expected_volume(universe, start: date, end: date) -> pl.DataFrame:
-    """The simulator's bars as the table must hold them, with the ETag and SHA-256 of the
-    file each one is read from."""
+    """The simulator's bars of every market as the table must hold them, with the ETag and
+    SHA-256 of the file each one is read from."""
     rows = []
-    for truth in universe.volume_truth(start, end):
-        bar, source = truth["bar"], universe.object_at(truth["source_key"])
-        body = source.body()
-        rows.append({
-            "date": truth["date"], "symbol": truth["symbol"], "open_price": float(bar.open),
-            "high_price": float(bar.high), "low_price": float(bar.low),
-            "close_price": float(bar.close), "volume_base": float(bar.volume),
-            "quote_volume": float(bar.quote_volume), "trade_count": bar.count,
-            "taker_buy_volume_base": float(bar.taker_buy_volume),
-            "taker_buy_quote_volume": float(bar.taker_buy_quote_volume),
-            "source_key": truth["source_key"], "source_etag": source.etag.strip('"'),
-            "sha256": hashlib.sha256(body).hexdigest(),
-        })  # fmt: skip
-    return pl.DataFrame(rows, schema=volume_schema()).sort("date", "symbol")
+    for market in universe.markets:
+        for truth in universe.volume_truth(start, end, market=market):
+            bar, source = truth["bar"], universe.object_at(truth["source_key"])
+            body = source.body()
+            rows.append({
+                "date": truth["date"], "market": market, "symbol": truth["symbol"],
+                "open_price": float(bar.open), "high_price": float(bar.high),
+                "low_price": float(bar.low), "close_price": float(bar.close),
+                "trade_count": bar.count, "source_key": truth["source_key"],
+                "source_etag": source.etag.strip('"'), "sha256": hashlib.sha256(body).hexdigest(),
+                **{column: float(getattr(bar, field))
+                   for column, field in BAR_VOLUMES[market].items()},
+            })  # fmt: skip
+    return pl.DataFrame(rows, schema=volume_schema()).sort("date", "market", "symbol")
 
 
 def volume_schema() -> dict:
-    types = {"date": pl.Date, "symbol": pl.String, "trade_count": pl.Int64}
+    types = {"date": pl.Date, "market": pl.String, "symbol": pl.String, "trade_count": pl.Int64}
     return {
         c: types.get(c, pl.String if c in VOLUME_FACTS[-3:] else pl.Float64) for c in VOLUME_FACTS
     }

@@ -47,8 +47,9 @@ def volume_coverage(conn: duckdb.DuckDBPyConnection) -> Finding:
         SELECT a.date, a.symbol, coalesce(i.issue || coalesce(': ' || i.detail, ''),
                                           'no volume run has covered this day') AS why
         FROM daily_availability a
-        ANTI JOIN daily_volume v ON v.date = a.date AND v.symbol = a.symbol
-        LEFT JOIN volume_issues i ON i.date = a.date AND i.symbol = a.symbol
+        ANTI JOIN daily_volume v ON v.date = a.date AND v.market = a.market AND v.symbol = a.symbol
+        LEFT JOIN volume_issues i
+            ON i.date = a.date AND i.market = a.market AND i.symbol = a.symbol
         WHERE a.available AND a.date BETWEEN (SELECT min(date) FROM daily_volume)
                                          AND (SELECT max(date) FROM daily_volume)
           AND coalesce(i.issue, '') NOT IN ('no_1d_file', 'no_bar_in_file')

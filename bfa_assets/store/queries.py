@@ -153,7 +153,8 @@ def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> Table
                count(*) AS days_available
         FROM available_by_date
         WHERE date BETWEEN $start AND $end
-          AND date IN (SELECT date FROM probe_log WHERE market = 'um' AND date BETWEEN $start AND $end)
+          AND date IN (SELECT date FROM probe_log
+                       WHERE market = 'um' AND date BETWEEN $start AND $end)
         GROUP BY symbol ORDER BY symbol
     """, start=start, end=end)  # fmt: skip
     return answer._replace(unchecked=Coverage.of(conn).unchecked(start, end))

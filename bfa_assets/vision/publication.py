@@ -24,6 +24,6 @@ async def day_published(http: HttpClient, symbols: Sequence[str], day: date) -> 
     minutes of each other.
     """
     found = await asyncio.gather(
-        *(file_exists(http, keys.daily_key(s, "1m", day)) for s in symbols)
+        *(file_exists(http, keys.daily_key("um", s, "1m", day)) for s in symbols)
     )
     return sum(found) * 2 >= len(symbols) > 0

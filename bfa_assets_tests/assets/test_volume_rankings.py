@@ -14,7 +14,9 @@ from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_QUIRKS, TINY_ST
 
 
 def rankings(db_path) -> pl.DataFrame:
-    return query(db_path, f"SELECT {', '.join(COLUMNS)} FROM volume_rankings ORDER BY date, symbol")
+    return query(
+        db_path, f"SELECT {', '.join(COLUMNS)} FROM volume_rankings ORDER BY date, market, symbol"
+    )
 
 
 def load_all(resources, start=TINY_START, end=TINY_END):

@@ -31,17 +31,17 @@ def v6(tmp_path: Path) -> Path:
 
 
 def rows(conn: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[tuple]:
-    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL").fetchall()  # noqa: S608
+    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL").fetchall()
 
 
 def columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in conn.execute(f"DESCRIBE {table}").fetchall()]  # noqa: S608
+    return [r[0] for r in conn.execute(f"DESCRIBE {table}").fetchall()]
 
 
 def test_the_fixture_is_a_version_6_database(v6):
     with duckdb.connect(str(v6), read_only=True) as conn:
         assert conn.execute("SELECT max(version) FROM schema_version").fetchall() == [(6,)]
-        assert all(conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES)  # noqa: S608
+        assert all(conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES)
 
 
 def test_every_row_becomes_usd_m_and_keeps_its_values(v6):
@@ -51,7 +51,7 @@ def test_every_row_becomes_usd_m_and_keeps_its_values(v6):
         for table, (old_columns, old_rows) in before.items():
             assert rows(conn, table, old_columns) == old_rows, table
             if table != "change_log":
-                assert conn.execute(f"SELECT DISTINCT market FROM {table}").fetchall() == [("um",)]  # noqa: S608
+                assert conn.execute(f"SELECT DISTINCT market FROM {table}").fetchall() == [("um",)]
 
 
 def test_keys_include_the_market(v6):
@@ -61,9 +61,9 @@ def test_keys_include_the_market(v6):
         names = columns(conn, "daily_availability")
         coin = dict(zip(names, row, strict=True)) | {"market": "cm"}
         marks = ", ".join("?" for _ in names)
-        conn.execute(f"INSERT INTO daily_availability VALUES ({marks})", list(coin.values()))  # noqa: S608
+        conn.execute(f"INSERT INTO daily_availability VALUES ({marks})", list(coin.values()))
         with pytest.raises(duckdb.ConstraintException):
-            conn.execute(f"INSERT INTO daily_availability VALUES ({marks})", list(coin.values()))  # noqa: S608
+            conn.execute(f"INSERT INTO daily_availability VALUES ({marks})", list(coin.values()))
 
 
 def test_migrating_twice_changes_nothing(v6):
