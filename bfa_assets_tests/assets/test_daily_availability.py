@@ -45,8 +45,10 @@ def test_the_whole_tiny_history_equals_the_ground_truth(resources, tiny, db_path
         "/data/futures/um/daily/klines/%E9%BE%99%E8%99%BEUSDT/1m/%E9%BE%99%E8%99%BEUSDT-1m-2022-08-15.zip"
     )
     meta = metadata(result, "daily_availability")
-    assert meta["rows"] == 1181 and meta["symbols"] == 14
-    assert meta["requests"] == 14  # one listing per symbol for 100 days
+    truth = {m: tiny.availability_truth(TINY_START, TINY_END, market=m) for m in tiny.markets}
+    assert meta["rows"] == sum(len(rows) for rows in truth.values())
+    assert (meta["symbols"], meta["um_symbols"], meta["cm_symbols"]) == (23, 14, 9)
+    assert meta["requests"] == 23  # one listing per symbol for 100 days
     probes = query(
         db_path,
         "SELECT market, count(*) AS n, min(date) AS lo, max(date) AS hi FROM probe_log "
@@ -61,16 +63,23 @@ def test_each_partition_carries_its_own_day_and_the_run_its_totals(resources, ti
         e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()
     }
-    truth = tiny.availability_truth(TINY_START, TINY_END)
+    truth = {m: tiny.availability_truth(TINY_START, TINY_END, market=m) for m in tiny.markets}
     assert len(events) == 100
-    for day in {r["date"] for r in truth}:
-        rows = [r for r in truth if r["date"] == day]
+    for day in {r["date"] for r in truth["um"]}:
+        rows = {m: [r for r in truth[m] if r["date"] == day] for m in truth}
         figures = events[str(day)]
-        assert figures["available_symbols"] == sum(r["available"] for r in rows)
-        assert figures["dagster/row_count"] == figures["symbols_checked"] == len(rows)
+        for market in truth:
+            available = sum(r["available"] for r in rows[market])
+            assert figures[f"{market}_available_symbols"] == available
+        assert (
+            figures["available_symbols"]
+            == figures["um_available_symbols"] + figures["cm_available_symbols"]
+        )
+        checked = sum(len(market_rows) for market_rows in rows.values())
+        assert figures["dagster/row_count"] == figures["symbols_checked"] == checked
     assert len({f["available_symbols"] for f in events.values()}) > 1  # not one total copied
     newest, others = events.pop(str(TINY_END)), events.values()
-    assert newest["requests"] == 14 and not any("requests" in f for f in others)
+    assert newest["requests"] == 23 and not any("requests" in f for f in others)
     assert all(f["window"] == f"{TINY_START}..{TINY_END}" for f in [newest, *others])
 
 
@@ -126,7 +135,8 @@ def test_one_ranged_run_equals_single_day_runs_and_a_rerun_changes_nothing(sim, 
             ["daily_availability"], pipeline_resources(sim, daily), start + timedelta(days=offset)
         )
     assert_frame_equal(availability(ranged), availability(daily))
-    assert availability(ranged).height == 7 * 14  # delisted symbols keep getting (unavailable) rows
+    # delisted symbols keep getting (unavailable) rows: exactly the truth of both markets
+    assert_frame_equal(availability(ranged), expected_availability(sim.universe, start, end))
     before = availability(ranged)
     materialize(["daily_availability"], pipeline_resources(sim, ranged), start, end)
     assert_frame_equal(availability(ranged), before)
@@ -220,4 +230,36 @@ def test_the_dagster_command_line_materializes_a_partition_range(sim, tiny, tmp_
     assert done.returncode == 0, done.stderr[-3000:]
     assert_frame_equal(
         availability(db), expected_availability(tiny, date(2022, 7, 1), date(2022, 7, 31))
+    )
+
+
+def only(*markets: str) -> dict:
+    """The run config of a daily_availability run restricted to `markets`."""
+    return {"ops": {"daily_availability": {"config": {"markets": list(markets)}}}}
+
+
+def test_a_run_restricted_to_one_market_checks_that_market_only(sim, tiny, db_path, resources):
+    start, end = date(2022, 9, 28), date(2022, 10, 4)
+    materialize(["futures_symbols"], resources)
+    materialize(["daily_availability"], resources, start, end, run_config=only("cm"))
+    rows = availability(db_path)
+    assert set(rows["market"]) == {"cm"}
+    assert_frame_equal(rows, expected_availability(tiny, start, end).filter(market="cm"))
+    checked = query(db_path, "SELECT DISTINCT market FROM probe_log")["market"].to_list()
+    assert checked == ["cm"]  # USD-M's days were not checked by it
+    # a later USD-M run leaves COIN-M's rows as they are and checks USD-M's days
+    materialize(["daily_availability"], resources, start, end, run_config=only("um"))
+    assert_frame_equal(availability(db_path), expected_availability(tiny, start, end))
+    per_market = "SELECT market, count(*) AS days FROM probe_log GROUP BY ALL ORDER BY ALL"
+    assert query(db_path, per_market).rows() == [("cm", 7), ("um", 7)]
+
+
+def test_an_unknown_market_in_the_run_config_is_a_clear_error(resources):
+    materialize(["futures_symbols"], resources)
+    result = materialize(
+        ["daily_availability"], resources, TINY_END, run_config=only("xm"), raise_on_error=False
+    )
+    assert not result.success
+    assert "unknown markets in the run config: xm (markets are um and cm)" in failure_message(
+        result
     )

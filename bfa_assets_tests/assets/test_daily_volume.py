@@ -17,9 +17,14 @@ from bfa_assets_tests.pipeline import (
     volume,
 )
 from bfa_assets_tests.vision_sim import FaultPlan
-from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_QUIRKS, TINY_START
+from bfa_assets_tests.vision_sim.scenarios import (
+    TINY_CM_QUIRKS,
+    TINY_END,
+    TINY_QUIRKS,
+    TINY_START,
+)
 
-MONTHLY = "data/futures/um/monthly/klines/"
+MONTHLY = "/monthly/klines/"  # in the key of a monthly file of either market
 
 
 def load(resources, start=TINY_START, end=TINY_END):
@@ -32,12 +37,13 @@ def test_every_bar_of_the_tiny_history_equals_the_simulator(resources, tiny, db_
     result = load(resources)
     got, expected = volume(db_path), expected_volume(tiny, TINY_START, TINY_END)
     assert_frame_equal(got, expected)
-    monthly_rows = got.filter(pl.col("source_key").str.starts_with(MONTHLY)).height
-    assert 0 < monthly_rows < got.height  # both the monthly and the daily path are used
+    monthly = pl.col("source_key").str.contains(MONTHLY, literal=True)
+    for market in ("um", "cm"):  # both the monthly and the daily path are used, in each market
+        rows = got.filter(pl.col("market") == market)
+        assert 0 < rows.filter(monthly).height < rows.height, market
+    monthly_rows = got.filter(monthly).height
     meta = metadata(result, "daily_volume")
-    monthly_files = got.filter(pl.col("source_key").str.starts_with(MONTHLY))[
-        "source_key"
-    ].n_unique()
+    monthly_files = got.filter(monthly)["source_key"].n_unique()
     daily_files = got.height - monthly_rows
     assert meta["rows_written"] == got.height and meta["monthly_files_downloaded"] == monthly_files
     assert meta["files_downloaded"] == monthly_files + daily_files
@@ -56,8 +62,30 @@ def test_headered_and_headerless_files_give_the_same_kind_of_rows(resources, tin
         volume(db_path),
         expected_volume(tiny, TINY_START, date(2022, 7, 31))
         .vstack(expected_volume(tiny, date(2022, 10, 1), TINY_END))
-        .sort("date", "symbol"),
+        .sort("date", "market", "symbol"),
     )
+
+
+def test_coin_m_bars_are_stored_in_contracts_and_coin_never_as_quote_volume(
+    resources, tiny, db_path
+):
+    """COIN-M's headered files name their columns as USD-M's do (`quote_volume`) though they
+    hold the coin: the table names them by meaning, and leaves USD-M's quote columns empty."""
+    symbol, day = TINY_CM_QUIRKS["header_island"]
+    load(resources, day, day)  # from the month's file, headered (as every one since 2022-01)
+    got = volume(db_path).filter(pl.col("symbol") == symbol).row(0, named=True)
+    bar = tiny.bar(symbol, day)
+    assert (got["contracts"], got["taker_buy_contracts"]) == (
+        float(bar.volume),
+        float(bar.taker_buy_volume),
+    )
+    assert (got["volume_base"], got["taker_buy_volume_base"]) == (
+        float(bar.quote_volume),
+        float(bar.taker_buy_quote_volume),
+    )
+    assert got["quote_volume"] is None and got["taker_buy_quote_volume"] is None
+    usd_m = volume(db_path).filter(pl.col("market") == "um")
+    assert usd_m["contracts"].null_count() == usd_m.height > 0
 
 
 def test_broken_files_are_reported_and_never_stored(resources, db_path):
@@ -102,12 +130,13 @@ def test_available_days_without_a_1d_file_get_no_row(resources, db_path):
 def test_every_available_day_without_a_row_is_explained_and_a_rerun_keeps_it(resources, db_path):
     load(resources)
     without_row = query(db_path, """
-        SELECT date, symbol FROM daily_availability a WHERE available
-        AND NOT EXISTS (SELECT 1 FROM daily_volume v WHERE v.date = a.date AND v.symbol = a.symbol)
+        SELECT date, market, symbol FROM daily_availability a WHERE available
+        AND NOT EXISTS (SELECT 1 FROM daily_volume v
+                        WHERE v.date = a.date AND v.market = a.market AND v.symbol = a.symbol)
         ORDER BY ALL""")  # fmt: skip
-    issues = "SELECT date, symbol, issue, source_key FROM volume_issues ORDER BY date, symbol"
+    issues = "SELECT date, market, symbol, issue, source_key FROM volume_issues ORDER BY ALL"
     explained = query(db_path, issues)
-    assert_frame_equal(explained.select("date", "symbol"), without_row)
+    assert_frame_equal(explained.select("date", "market", "symbol"), without_row)
     assert set(explained["issue"]) == {"no_bar_in_file", "file_failed"}
     rerun = metadata(materialize(["daily_volume"], resources, TINY_START, TINY_END), "daily_volume")
     assert rerun["files_downloaded"] == 0  # so the reasons now come from the files read before
@@ -162,7 +191,8 @@ def test_transiently_corrupt_downloads_are_fetched_again(sim, tiny, db_path):
     resources = pipeline_resources(sim, db_path, retry_attempts=10)
     materialize(["futures_symbols"], resources)
     materialize(["daily_availability"], resources, TINY_START, TINY_END)
-    sim.set_faults(FaultPlan.parse("corrupt=0.1,checksum=0.1,truncate=0.05", seed=4))
+    # each file gets three downloads: at these rates a file fails all three about once in 1,000
+    sim.set_faults(FaultPlan.parse("corrupt=0.05,checksum=0.05,truncate=0.05", seed=0))
     materialize(["daily_volume"], resources, TINY_START, TINY_END)
     assert_frame_equal(volume(db_path), expected_volume(tiny, TINY_START, TINY_END))
     assert sim.app.faults.injected["corrupt"] > 3 and sim.app.faults.injected["checksum"] > 3

@@ -41,7 +41,9 @@ def test_the_tiny_history_is_exact_under_faults(tmp_path):
     db = tmp_path / "bfa.duckdb"
     assert_frame_equal(availability(db), expected_availability(universe, TINY_START, TINY_END))
     assert_frame_equal(volume(db), expected_volume(universe, TINY_START, TINY_END))
-    ranked = query(db, f"SELECT {', '.join(COLUMNS)} FROM volume_rankings ORDER BY date, symbol")
+    ranked = query(
+        db, f"SELECT {', '.join(COLUMNS)} FROM volume_rankings ORDER BY date, market, symbol"
+    )
     assert_frame_equal(ranked, expected(universe, TINY_START, TINY_END), rel_tol=1e-12)
     assert injected["503"] > 5 and injected["reset"] + injected["truncate"] > 0
     assert meta["daily_availability"]["retries"] + meta["daily_volume"]["retries"] > 5
