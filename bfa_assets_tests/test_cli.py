@@ -177,7 +177,8 @@ def test_a_symbol_in_the_wrong_case_gets_a_hint(capsys, released):
     reply = bfa(capsys, released.release_dir, "timeline", "btcusdt")
     assert reply.code == 1 and reply.out == ""
     assert (
-        "unknown symbol 'btcusdt'; did you mean 'BTCUSDT'? (names are case-sensitive)" in reply.err
+        "unknown symbol 'btcusdt' in USD-M; did you mean 'BTCUSDT'? (names are case-sensitive)"
+        in reply.err
     )
     assert "did you mean 'ETHUSDT'" in bfa(capsys, released.release_dir, "timeline", "ETHUSTD").err
 

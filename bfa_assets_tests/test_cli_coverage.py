@@ -53,7 +53,7 @@ def test_a_checked_day_lists_exactly_its_files_and_an_unchecked_day_says_it_was_
                 )
             else:
                 assert (reply.code, reply.out) == (3, ""), (command, day)
-                assert reply.err.startswith(f"bfa: {day} was not checked (the release")
+                assert reply.err.startswith(f"bfa: {day} was not checked for USD-M (the release")
         if day in CHECKED:
             symbols = [r["symbol"] for r in as_json(capsys, folder, "snapshot", day.isoformat())]
             assert symbols == sorted(s for s, files in truth.items() if files.get(day)), day
@@ -64,9 +64,9 @@ def test_the_message_names_the_checked_ranges_around_the_day_and_the_gap_to_back
 ):
     reply = bfa(capsys, released_with_holes.release_dir, "snapshot", "2022-08-05")
     assert reply.err == (
-        "bfa: 2022-08-05 was not checked (the release checked 2022-07-10 … 2022-07-31 (22 days), "
-        "then 2022-09-01 … 2022-10-02 (32 days), nothing between), so which files it has is not "
-        "known; to fill the gap, back-fill 2022-08-01 … 2022-08-31 (31 days) of "
+        "bfa: 2022-08-05 was not checked for USD-M (the release checked 2022-07-10 … 2022-07-31 "
+        "(22 days), then 2022-09-01 … 2022-10-02 (32 days), nothing between), so which files it "
+        "has is not known; to fill the gap, back-fill 2022-08-01 … 2022-08-31 (31 days) of "
         "daily_availability, daily_volume and volume_rankings (Dagster UI: Assets, select them, "
         "Materialize that date range), then materialize release_artifact\n"
     )
@@ -133,7 +133,8 @@ def test_new_listings_come_from_the_first_file_on_vision_checked_or_not(
     assert len(july) == 10 and "2022-07-01" not in {d.isoformat() for d in CHECKED}
     said = bfa(capsys, released_with_holes.release_dir, "new-listings", "2022-07-01")
     assert said.code == 0 and said.out.endswith(  # an unchecked day: the answer says it holds
-        "(10 rows)\n(2022-07-01 was not checked, and this answer holds all the same: a symbol's "
+        "(10 rows)\n(2022-07-01 was not checked for USD-M, and this answer holds all the same: a "
+        "symbol's "
         "first file comes from listing its folder from the start, not from the checked days)\n"
     )
     checked = bfa(capsys, released_with_holes.release_dir, "new-listings", "2022-09-20").out
@@ -190,7 +191,9 @@ def test_a_range_over_a_hole_answers_for_its_checked_days_and_says_which_were_no
     start, end = date(2022, 7, 25), date(2022, 9, 5)
     reply = bfa(capsys, released_with_holes.release_dir, "range", str(start), str(end), "--json")
     assert reply.code == 3
-    assert reply.err.startswith("bfa: not checked: 2022-08-01 … 2022-08-31 (31 days); the rows")
+    assert reply.err.startswith(
+        "bfa: not checked for USD-M: 2022-08-01 … 2022-08-31 (31 days); the rows"
+    )
     seen = {d for d in CHECKED if start <= d <= end}
     expected = {
         s: (min(days), max(days), len(days))

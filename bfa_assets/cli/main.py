@@ -14,6 +14,9 @@ store.snapshot_file), import nothing the interpreter has not loaded anyway: no `
 Exit statuses: 0 an answer, 1 an error (no or bad database, unknown symbol), 2 a usage error,
 3 the release does not know (an unchecked day, or rows that cover only the checked days of a
 range): the message on stderr says what would tell it.
+
+Every sub-command answers for one market, `--market um` (USD-M) or `--market cm` (COIN-M);
+without it, USD-M, so that the commands and answers of the time before COIN-M stay the same.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import UTC, date, datetime
 
 from bfa_assets.cli import output
 from bfa_assets.common.days import HISTORY_START
+from bfa_assets.common.markets import MARKETS, NAMES
 from bfa_assets.common.settings import RELEASE_DIR
 from bfa_assets.release.files import DATABASE, SNAPSHOT
 from bfa_assets.store.answers import DELISTING_DAYS
@@ -91,7 +95,8 @@ COMMANDS = {
     "delistings": Command(f"symbols whose last file is of a day: delisted once the "
                           f"{DELISTING_DAYS} days after it were checked", [DAY],
                           "delistings", lambda a: (a.date,), output.DELISTING_COLUMNS),
-    "top": Command("highest-volume USDT perpetuals of a day",
+    "top": Command("highest-volume perpetuals of a day (USD-M: USDT-quoted, by quote volume; "
+                   "COIN-M: by USD notional)",
                    [DAY, ("-n", {"type": _positive, "default": 10, "help": "ranks (10)"})],
                    "top", lambda a: (a.date, a.n), output.TOP_COLUMNS),
     "summary": Command("dates, checked and unchecked days, symbols and rows", [],
@@ -127,7 +132,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     """
     root = argparse.ArgumentParser(
         prog="bfa",
-        description="Binance USD-M futures availability.",
+        description="Binance futures availability on Binance Vision: USD-M and COIN-M.",
         formatter_class=_formatter(argparse.HelpFormatter),
     )
     commands = root.add_subparsers(dest="command", required=True)
@@ -137,7 +142,9 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Ask the released database. A day is checked when every known symbol's "
         "files were listed for it. Exit status: 0 an answer, 1 an error, 2 a usage error, "
         "3 the release does not know (a day it did not check; the message says how to fill "
-        "the gap).",
+        "the gap). Each answer is about one market: --market um (USD-M) or cm (COIN-M); "
+        "without --market, USD-M, as before COIN-M was added. A day is checked for one market "
+        "at a time: a day checked for USD-M only is not checked for COIN-M.",
         formatter_class=_formatter(argparse.HelpFormatter),
     )
     kinds = query.add_subparsers(dest="query", required=True)
@@ -162,6 +169,13 @@ def _add_command(kinds: argparse._SubParsersAction, name: str, command: Command)
         default=None,
         help=f"release database to read (default: $BFA_RELEASE_DIR/{DATABASE})",
     )
+    sub.add_argument(
+        "--market",
+        choices=MARKETS,
+        default="um",
+        help=f"the market to answer for: {', '.join(f'{m} ({n})' for m, n in NAMES.items())}; "
+        "default um, as before COIN-M",
+    )
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sub.set_defaults(sub_parser=sub)  # for errors that print the sub-command's usage
 
@@ -175,16 +189,16 @@ def answer(args: argparse.Namespace) -> object:
         )
     snapshots = os.path.join(os.path.dirname(db), SNAPSHOT)  # noqa: PTH118, PTH120
     if args.query == "snapshot" and os.path.isfile(snapshots):  # noqa: PTH113
-        return _from_snapshot_file(snapshots, args.date)
+        return _from_snapshot_file(snapshots, args.date, args.market)
     return _from_database(db, COMMANDS[args.query], args)
 
 
-def _from_snapshot_file(path: str, day: date) -> object:
+def _from_snapshot_file(path: str, day: date, market: str) -> object:
     # imported here: only this answer needs pyarrow
     from bfa_assets.store.snapshot_file import SnapshotFile, SnapshotFileError
 
     try:
-        return SnapshotFile(path).rows(day)
+        return SnapshotFile(path).rows(day, market)
     except SnapshotFileError as error:
         raise CliError(str(error)) from None
 
@@ -197,7 +211,8 @@ def _from_database(db: str, command: Command, args: argparse.Namespace) -> objec
     try:
         with duckdb.connect(db, read_only=True) as conn:
             queries.check_release(conn)
-            return getattr(queries, command.query)(conn, *command.values(args))
+            answer_of = getattr(queries, command.query)
+            return answer_of(conn, *command.values(args), market=args.market)
     except queries.NotARelease as error:
         raise CliError(f"cannot answer from {db}: {error}") from None
     except queries.UnknownSymbol as error:
@@ -206,14 +221,14 @@ def _from_database(db: str, command: Command, args: argparse.Namespace) -> objec
         raise CliError(f"cannot read {db}: {error}") from None
 
 
-def partial_note(result: object) -> str | None:
+def partial_note(result: object, market: str = "um") -> str | None:
     """For rows that cover only some of the asked days: which days they could not see."""
     holes = getattr(result, "unchecked", None)
     if not holes:
         return None
     return (
-        f"not checked: {', '.join(span(*hole) for hole in holes)}; the rows cover only the "
-        f"checked days; {refill_hint(holes)}"
+        f"not checked for {NAMES[market]}: {', '.join(span(*hole) for hole in holes)}; the rows "
+        f"cover only the checked days; {refill_hint(holes, market)}"
     )
 
 
@@ -230,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotKnown as error:
         return _fail(str(error), NOT_KNOWN)
     status = _write(output.render(result, args.json))
-    note = partial_note(result)
+    note = partial_note(result, args.market)
     return _fail(note, NOT_KNOWN) if note and status == OK else status
 
 

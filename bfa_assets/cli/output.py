@@ -18,18 +18,25 @@ from bfa_assets.common.days import HISTORY_START
 from bfa_assets.store.answers import Delistings, Table
 from bfa_assets.store.coverage import span
 
-SNAPSHOT_COLUMNS = """columns:
+VOLUME = """  quote_volume      USD-M: the day's quote-asset volume from the 1d file (blank: no
+                    verified 1d file)
+  contracts         COIN-M: the day's volume in contracts, from the 1d file
+  notional_usd      COIN-M perpetuals: contracts x contract size in USD, what they are ranked
+                    by (blank: a delivery contract, or no volume)"""
+SNAPSHOT_COLUMNS = f"""columns (--market um: quote_volume; --market cm: contracts, notional_usd):
   symbol            the contract's folder name on Vision
   file_size_bytes   size of that day's 1m kline zip
-  quote_volume      the day's quote-asset volume from the 1d file (blank: no verified 1d file)
-  rank              its rank that day among USDT perpetuals by quote volume (1 = highest;
-                    blank: not in that cohort, or no volume)"""
-TIMELINE_COLUMNS = """columns:
+{VOLUME}
+  rank              its rank that day in its market's cohort (USD-M: USDT perpetuals by quote
+                    volume; COIN-M: perpetuals by notional_usd; 1 = highest; blank: not in
+                    that cohort, or no volume)"""
+TIMELINE_COLUMNS = f"""columns:
   date              every day from the symbol's first 1m file on Vision to the release's
                     latest checked day; runs of days not checked for it are one line
                     ("not checked"); in --json every day is a row, with "checked": false
   available         yes: the day's 1m file exists; no: checked, and there is none
-  file_size_bytes, quote_volume, rank   as in `bfa query snapshot`"""
+  file_size_bytes, rank, and the volume columns of the market, as in `bfa query snapshot`:
+{VOLUME}"""
 RANGE_COLUMNS = """columns (from the checked days of [start, end]; exit status 3 if some were not):
   first_available   the first day in the range with a 1m file
   last_available    the last such day
@@ -44,24 +51,31 @@ DELISTING_COLUMNS = """columns:
   kind                perpetual or delivery (a delivery contract ends on its delivery date)
   days_checked_after  of the days after the date, how many were checked for the symbol
                       (each without a file); delisted once it reaches the number needed"""
-TOP_COLUMNS = """columns (the cohort: USDT-quoted perpetuals with a volume row that day):
-  rank               dense rank by quote volume, 1 = highest; ties share a rank
-  quote_volume_usdt  the day's quote volume in USDT
-  market_share_pct   its share of the cohort's quote volume, in percent (4 decimals)
+TOP_COLUMNS = """columns (the cohort: the market's perpetuals with a volume row that day; USD-M:
+the USDT-quoted ones, by quote volume; COIN-M: all of them, by USD notional):
+  rank               dense rank by the market's measure, 1 = highest; ties share a rank
+  quote_volume_usdt  USD-M: the day's quote volume in USDT
+  notional_usd       COIN-M (instead): the day's volume in contracts x contract size, in USD
+  market_share_pct   its share of the cohort's total, in percent (4 decimals)
   rank_change_Nd     rank today minus rank N calendar days earlier: NEGATIVE = moved UP
                      (e.g. -3: from rank 8 to 5); blank: not ranked N days earlier"""
 
 
-SUMMARY_FACTS = f"""facts (named as in the release's stats.json and RELEASE_NOTES.md):
+SUMMARY_FACTS = f"""facts of the market asked about (named as in the release's stats.json, whose
+top-level figures are USD-M's and whose `markets` holds each market's, and RELEASE_NOTES.md):
   generated_at                 when the release was made (UTC)
-  history                      the days the release is about: from {HISTORY_START}, the first day of
-                               futures data on Vision, to the day before it was made
-  checked_days, checked_ranges     the days it checked (listed every symbol's files for)
+  history                      the days the release is about: from the market's first day
+                               (USD-M: {HISTORY_START}, the first day of futures data on Vision;
+                               COIN-M: its oldest contract's first 1m file) to the day before
+                               it was made
+  checked_days, checked_ranges     the days it checked for the market (listed every symbol's
+                                   files for)
   latest_checked_date          the newest of them
   unchecked_days, unchecked_ranges the days of the history it did not check, those after the
                                    latest checked day included: answers about them exit with 3
   complete                     yes when every day of the history was checked
-  symbols_discovered           every folder of Vision's USD-M klines ever listed (delisted too);
+  symbols_discovered           every folder of the market's klines on Vision ever listed
+                               (delisted too);
   perpetual_symbols_discovered, delivery_symbols_discovered   of them, perpetuals and dated
   symbols_checked              symbols checked on at least one day (first file on or before it)
   symbols_with_files           symbols with a 1m file on at least one checked day

@@ -29,10 +29,12 @@ import duckdb
 
 from bfa_assets.common.days import newest_day
 from bfa_assets.common.markdown import table
+from bfa_assets.common.markets import MARKETS, name
 from bfa_assets.quality.availability import CONTINUITY
 from bfa_assets.quality.findings import ERROR, Finding
 from bfa_assets.release.database import table_counts
 from bfa_assets.release.files import (
+    COIN_M_PARQUET,
     DATABASE,
     DATABASE_GZ,
     FILES,
@@ -56,14 +58,26 @@ T = TypeVar("T")
 KEEP_VERSIONS = 2
 PARTIAL = ".partial"
 
-# The original tool's 13 Parquet columns, in its order; read from the release database, whose
-# rankings are stored sorted by date, rank and symbol (a scan keeps that order).
-PARQUET_QUERY = """
-SELECT date, symbol, rank, quote_volume_usdt, trade_count, rank_change_1d, rank_change_7d,
-       rank_change_14d, rank_change_30d, percentile, market_share_pct, days_available,
+# The original tool's 13 Parquet columns, in its order, USD-M's rows only; read from the
+# release database, whose rankings are stored sorted by date, market, rank and symbol (a scan
+# keeps that order).
+RANKING_COLUMNS = """rank_change_1d, rank_change_7d, rank_change_14d, rank_change_30d, percentile,
+       market_share_pct, days_available"""
+PARQUET_QUERY = f"""
+SELECT date, symbol, rank, quote_volume_usdt, trade_count, {RANKING_COLUMNS},
        generation_timestamp
-FROM volume_rankings
-"""
+FROM volume_rankings WHERE market = 'um'
+"""  # noqa: S608
+# COIN-M's rankings, in the same columns where they mean the same: its measure is the stored
+# `notional_usd` (computed once, with the rankings), and each contract's size in USD (the
+# symbols table's) and whether it was inferred from the bars rather than read from exchangeInfo.
+COIN_M_PARQUET_QUERY = f"""
+SELECT r.date, r.symbol, r.rank, r.notional_usd, r.trade_count, {RANKING_COLUMNS},
+       s.contract_size_usd, r.contract_size_inferred, r.generation_timestamp
+FROM volume_rankings r JOIN symbols s USING (market, symbol)
+WHERE r.market = 'cm' ORDER BY r.date, r.rank, r.symbol
+"""  # noqa: S608
+PARQUET_FILES = {PARQUET: PARQUET_QUERY, COIN_M_PARQUET: COIN_M_PARQUET_QUERY}
 
 
 @dataclass(frozen=True)
@@ -100,24 +114,33 @@ class ReleaseRefused(Exception):
     """The working database must not be published as it is; the message says why and what to do."""
 
 
-def refusal(covered: Coverage, checks: Sequence[Finding], allow_partial: bool) -> str | None:
+def refusal(
+    covered: dict[str, Coverage], checks: Sequence[Finding], allow_partial: bool
+) -> str | None:
     """Why the release must not be published, or None.
 
     A failed ERROR check is a broken invariant of our own tables: never published. Days never
-    checked between the first and the newest checked day make every answer about them unknown:
-    published only when the operator allows a partial release, which then says so.
+    checked for a market between its first and its newest checked day make every answer about
+    them unknown: published only when the operator allows a partial release, which then says so.
     """
     broken = [c for c in checks if not c.passed and c.severity == ERROR and c.name != CONTINUITY]
     if broken:
         return "ERROR checks failed: " + "; ".join(f"{c.name}: {c.summary}" for c in broken)
-    if covered.holes and not allow_partial:
+    holed = {m: c.holes for m, c in covered.items() if c.holes}
+    if holed and not allow_partial:
         return (
             "days between the first and the newest checked day were never checked: "
-            + ", ".join(span(*hole) for hole in covered.holes)
-            + f"; {refill_hint(covered.holes)}. Or launch release_artifact with the config "
+            + "; ".join(_holes_text(m, holes, len(covered) > 1) for m, holes in holed.items())
+            + ". Or launch release_artifact with the config "
             "`allow_partial: true` to publish a release that says it is partial."
         )
     return None
+
+
+def _holes_text(market: str, holes: list[tuple[date, date]], named: bool) -> str:
+    """A market's holes and how to fill them (`named`: saying which market they are of)."""
+    days = ", ".join(span(*hole) for hole in holes)
+    return f"{name(market) + ': ' if named else ''}{days}; {refill_hint(holes, market)}"
 
 
 def build_release(
@@ -134,7 +157,7 @@ def build_release(
     ReleaseRefused, writing nothing, when `refusal` says so. The database is built from the
     previous release when that is safe, unless `full` asks for a whole build.
     """
-    covered = Coverage.of(conn)
+    covered = {m: Coverage.of(conn, m) for m in MARKETS}
     if (reason := refusal(covered, checks, allow_partial)) is not None:
         raise ReleaseRefused(reason)
     about = About(generated_at, newest_day(generated_at))
@@ -152,9 +175,7 @@ def build_release(
         else:
             reuse = snapshots = None
         with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
-            packed = _write_derived_files(
-                copy, stage, covered, about, reuse, snapshots, built.since, clock
-            )
+            packed = _write_derived_files(copy, stage, about, reuse, snapshots, built.since, clock)
             with clock.step("stats, notes and sums"):
                 stats = release_stats(copy, built, packed, checks)
         (stage / STATS).write_text(json.dumps(stats, indent=2, default=str) + "\n")
@@ -185,7 +206,6 @@ def _previous_snapshot_file(previous: Path) -> Path | None:
 def _write_derived_files(
     copy: duckdb.DuckDBPyConnection,
     stage: Path,
-    covered: Coverage,
     about: About,
     previous: Previous | None,
     previous_snapshots: Path | None,
@@ -193,12 +213,12 @@ def _write_derived_files(
     clock: _Clock,
 ) -> Packed:
     """The gzip (reusing the previous release's members of unchanged chunks), the snapshot
-    file (the previous one's days before `since` copied), the Parquet file and the pictures,
+    file (the previous one's days before `since` copied), the Parquet files and the pictures,
     from the release database `copy`.
 
     The gzip (ISA-L) runs in a thread while DuckDB and Arrow write the snapshot and Parquet
     files (all three drop the GIL); the pictures come after, since matplotlib holds the GIL
-    and starved the gzip thread, which takes it for every chunk, when drawn beside it. The
+    and starved the gzip thread, which takes it for every chunk, when drawn beside it. USD-M's
     Parquet file is the release's rankings, stored in its order: written without sorting.
     """
     with ThreadPoolExecutor(max_workers=1) as background:
@@ -208,13 +228,14 @@ def _write_derived_files(
         with clock.step("snapshot file"):
             write_snapshot_file(copy, stage / SNAPSHOT, previous_snapshots, since)
         with clock.step("parquet"):
-            copy.execute(
-                f"COPY ({PARQUET_QUERY}) TO $path (FORMAT parquet, COMPRESSION snappy)",
-                {"path": str(stage / PARQUET)},
-            )
+            for file, query in PARQUET_FILES.items():
+                copy.execute(
+                    f"COPY ({query}) TO $path (FORMAT parquet, COMPRESSION snappy)",
+                    {"path": str(stage / file)},
+                )
         packed = gzipped.result()
     with clock.step("pictures"):
-        write_pictures(copy, covered, about.newest_day, [stage / PICTURE_PNG, stage / PICTURE_SVG])
+        write_pictures(copy, about.newest_day, [stage / PICTURE_PNG, stage / PICTURE_SVG])
     return packed
 
 
@@ -232,9 +253,12 @@ def release_stats(
     copy: duckdb.DuckDBPyConnection, built: Build, packed: Packed, checks: Sequence[Finding]
 ) -> dict:
     """stats.json: the release's figures as `bfa query summary` gives them (read from the
-    release database `copy`: one home, so the two never disagree), the rows of every table,
+    release database `copy`: one home, so the two never disagree): USD-M's at the top level, as
+    before COIN-M, and every market's under `markets`; the rows of every table (both markets),
     how the database was built, and the latest result of every data check."""
+    markets = {m: _without_time(summary(copy, m)) for m in MARKETS}
     return summary(copy) | {
+        "markets": markets,
         "table_rows": table_counts(copy),
         "build": built.as_dict()
         | {
@@ -245,31 +269,45 @@ def release_stats(
     }
 
 
+def _without_time(figures: dict) -> dict:
+    """A market's summary without when the release was made (stats.json says it once)."""
+    return {key: value for key, value in figures.items() if key != "generated_at"}
+
+
+def _figure_value(value: object) -> object:
+    return span(*value) if isinstance(value, tuple) else value
+
+
 def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
+    markets = stats["markets"]
+    names = [name(m) for m in markets]
     figures = [  # the summary's figures (its ranges of days are in the Coverage section)
-        (name, span(*value) if isinstance(value, tuple) else value)
-        for name, value in stats.items()
-        if not isinstance(value, dict | list) and name != "generated_at"
+        (figure, *(_figure_value(markets[m][figure]) for m in markets))
+        for figure, value in markets["um"].items()
+        if not isinstance(value, dict | list)
     ]
-    figures += [(f"rows in {table}", n) for table, n in stats["table_rows"].items()]
+    rows = [(f"rows in {table}", n) for table, n in stats["table_rows"].items()]
     lines = [
         f"# bfa release {stats['latest_checked_date']}",
         "",
-        f"Generated {stats['generated_at']}. Binance USD-M futures availability on Binance Vision.",
+        f"Generated {stats['generated_at']}. Binance futures availability on Binance Vision: "
+        f"{' and '.join(names)}.",
         *_build_lines(stats["build"]),
         "",
         "## Coverage",
         "",
-        *_coverage_lines(stats),
-        "",
+        *(line for m in markets for line in _coverage_lines(name(m), markets[m])),
         f"![Symbols with data per day; unchecked days shaded]({PICTURE_PNG}) "
         f"([SVG]({PICTURE_SVG}))",
         "",
         "## Figures",
         "",
-        "Named as `bfa query summary` and stats.json name them.",
+        "Per market, named as `bfa query summary --market um|cm` and stats.json's `markets` "
+        "name them (stats.json's top-level figures are USD-M's).",
         "",
-        table(["figure", "value"], figures, max_rows=len(figures)),
+        table(["figure", *names], figures, max_rows=len(figures)),
+        "",
+        table(["table (both markets)", "rows"], rows, max_rows=len(rows)),
         "",
         "## Checks",
         "",
@@ -296,14 +334,15 @@ def _build_lines(build: dict) -> list[str]:
     return ["", f"{how}: {build['reason']}."]
 
 
-def _coverage_lines(stats: dict) -> list[str]:
-    """What the release knows: the checked days, and the days nobody checked."""
+def _coverage_lines(market: str, stats: dict) -> list[str]:
+    """What the release knows of a market: the checked days, and the days nobody checked."""
     checked = [span(a, b) for a, b in stats["checked_ranges"]]
     unchecked = [span(a, b) for a, b in stats["unchecked_ranges"]]
     history = span(*stats["history"])
+    lines = [f"### {market}", ""]
     if not checked:
-        return [f"No day of the history ({history}) has been checked yet."]
-    lines = [
+        return [*lines, f"No day of the history ({history}) has been checked yet.", ""]
+    lines += [
         f"The history is {history}. Availability was checked on "
         f"{stats['checked_days']:,} days: {', '.join(checked)}.",
         "",
@@ -315,7 +354,7 @@ def _coverage_lines(stats: dict) -> list[str]:
             f"**Partial history.** Not checked: {', '.join(unchecked)}. Nothing is known about "
             "those days: a symbol without a row there may or may not have had a file."
         )
-    return lines
+    return [*lines, ""]
 
 
 def _swap(release_dir: Path, stage: Path) -> None:

@@ -3,10 +3,22 @@
 DATABASE = "availability.duckdb"
 DATABASE_GZ = "availability.duckdb.gz"
 SNAPSHOT = "available-by-date.arrow"
-PARQUET = "volume-rankings-timeseries.parquet"
+PARQUET = "volume-rankings-timeseries.parquet"  # USD-M's rankings, the original 13 columns
+COIN_M_PARQUET = "coin-m-volume-rankings-timeseries.parquet"  # COIN-M's rankings
 PICTURE_PNG = "symbols-per-day.png"
 PICTURE_SVG = "symbols-per-day.svg"
 STATS = "stats.json"
 NOTES = "RELEASE_NOTES.md"
 SUMS = "SHA256SUMS"
-FILES = (DATABASE, DATABASE_GZ, SNAPSHOT, PARQUET, PICTURE_PNG, PICTURE_SVG, STATS, NOTES, SUMS)
+FILES = (
+    DATABASE,
+    DATABASE_GZ,
+    SNAPSHOT,
+    PARQUET,
+    COIN_M_PARQUET,
+    PICTURE_PNG,
+    PICTURE_SVG,
+    STATS,
+    NOTES,
+    SUMS,
+)

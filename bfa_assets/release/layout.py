@@ -11,6 +11,8 @@ The URL of a 1m file follows from its date and symbol, so the view computes it.
 sorted by symbol and date: a symbol's bars side by side compress to a fifth less than a day's
 bars of all symbols, and `daily_by_symbol`, the rows `bfa query timeline` reads in stored order,
 is the same table under another name. `daily_volume` and `daily_by_symbol` are views of it.
+Both markets are in every table (a `market` column); `daily_rows` carries COIN-M's ranked
+`notional_usd` beside its rank, from volume_rankings (where it is computed, once).
 
 The other tables are sorted by date (rankings by date and rank), so date filters skip most row
 groups. `available_by_date`, the available (date, symbol) pairs in date order that `bfa query`'s
@@ -36,7 +38,7 @@ from bfa_assets.store.queries import RELEASE_INFO
 if TYPE_CHECKING:
     import duckdb
 
-LAYOUT = 5  # bump on any change here: a release of another layout is then rebuilt whole
+LAYOUT = 6  # bump on any change here: a release of another layout is then rebuilt whole
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -70,13 +72,13 @@ def _copy(table: str, order: str, dated: bool) -> Stored:
 
 
 DAILY_ROWS = f"""
-SELECT date, market, symbol, a.available, a.file_size_bytes, r.rank,
+SELECT date, market, symbol, a.available, a.file_size_bytes, r.rank, r.notional_usd,
        v.* EXCLUDE (date, market, symbol, {", ".join(DROPPED["daily_volume"])})
 FROM (SELECT date, market, symbol, available, file_size_bytes
       FROM {{src}}.main.daily_availability WHERE date >= $since) a
 FULL JOIN (SELECT * FROM {{src}}.main.daily_volume WHERE date >= $since) v
     USING (date, market, symbol)
-LEFT JOIN (SELECT date, market, symbol, rank FROM {{src}}.main.volume_rankings
+LEFT JOIN (SELECT date, market, symbol, rank, notional_usd FROM {{src}}.main.volume_rankings
            WHERE date >= $since) r
     USING (date, market, symbol)
 ORDER BY market, symbol, date
@@ -125,9 +127,10 @@ class About:
 # groups instead of joining three tables.
 READ_VIEWS = {
     "daily_by_symbol": "SELECT date, market, symbol, available, file_size_bytes, quote_volume, "
-    "rank FROM daily_rows WHERE available IS NOT NULL",
+    "contracts, notional_usd, rank FROM daily_rows WHERE available IS NOT NULL",
 }
-# The original tool's 17 columns, for users of its file.
+# The original tool's 17 columns, for users of its file: USD-M's rows only (COIN-M has no USDT
+# quote volume to put in them; its rows are in the tables).
 AVAILABILITY_WITH_VOLUME = f"""
 SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
        '{DOWNLOAD_URL}' || 'data/futures/' || a.market || '/daily/klines/'
@@ -140,6 +143,7 @@ SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
        v.open_price, v.high_price, v.low_price, v.close_price
 FROM daily_availability a
 LEFT JOIN daily_volume v USING (date, market, symbol)
+WHERE a.market = 'um'
 """  # noqa: S608
 # The tables users know from the working database, with their released row counts.
 TABLES = [

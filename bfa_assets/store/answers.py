@@ -15,10 +15,26 @@ if TYPE_CHECKING:
     import polars as pl
 
 DELISTING_DAYS = 7  # checked days without a file after the last one, before "delisted"
-SNAPSHOT_COLUMNS = ("symbol", "file_size_bytes", "quote_volume", "rank")  # a snapshot's answer
-# A released database's available (date, symbol) rows with the snapshot's columns: what the
-# snapshot file holds, and what a snapshot without it reads.
-AVAILABLE_ROWS = f"SELECT date, {', '.join(SNAPSHOT_COLUMNS)} FROM daily_rows WHERE available"  # noqa: S608
+# A day's volume as each market states it (the one home of the choice): USD-M in its quote
+# asset; COIN-M in contracts, and the USD notional its perpetuals are ranked by (stored with the
+# rankings: computed once, in store/rankings.py). COIN-M has no quote volume to show.
+VOLUME_COLUMNS = {"um": ("quote_volume",), "cm": ("contracts", "notional_usd")}
+# What the top answer ranks by, per market (volume_rankings' column).
+RANKED_BY = {"um": "quote_volume_usdt", "cm": "notional_usd"}
+
+
+def snapshot_columns(market: str) -> tuple[str, ...]:
+    """A snapshot's answer in `market`."""
+    return ("symbol", "file_size_bytes", *VOLUME_COLUMNS[market], "rank")
+
+
+SNAPSHOT_COLUMNS = snapshot_columns("um")  # USD-M's, as before COIN-M
+# Every market's columns, in one order: the snapshot file's (one schema for all its batches).
+EVERY_VOLUME = tuple(dict.fromkeys(c for columns in VOLUME_COLUMNS.values() for c in columns))
+STORED_COLUMNS = ("market", "symbol", "file_size_bytes", *EVERY_VOLUME, "rank")
+# A released database's available (date, market, symbol) rows with every snapshot column: what
+# the snapshot file holds, and what a snapshot without it reads.
+AVAILABLE_ROWS = f"SELECT date, {', '.join(STORED_COLUMNS)} FROM daily_rows WHERE available"  # noqa: S608
 
 
 # The Polars type of each DuckDB type an answer's column can have: `Table.pl()` never guesses.

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bfa_assets.common.days import HISTORY_START, runs
+from bfa_assets.common.markets import name
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,9 +36,12 @@ SELECT min(date), max(date) FROM (
 GROUP BY island ORDER BY 1
 """
 REFILL = (
-    "back-fill {days} of daily_availability, daily_volume and volume_rankings (Dagster UI: "
+    "back-fill {days} of daily_availability, daily_volume and volume_rankings{only} (Dagster UI: "
     "Assets, select them, Materialize that date range), then materialize release_artifact"
 )
+# A market's first day: its oldest contract's first 1m file (USD-M's history starts on the day
+# of Vision's first futures file, whatever the release holds; COIN-M's some months later).
+FIRST_DAY = "SELECT min(first_1m_date) FROM symbols WHERE market = $market"
 
 
 def span(first: date, last: date) -> str:
@@ -47,12 +51,26 @@ def span(first: date, last: date) -> str:
     return f"{first} … {last} ({(last - first).days + 1:,} days)"
 
 
-def refill_hint(holes: Iterable[tuple[date, date]]) -> str:
-    """How to fill unchecked ranges: back-fill their partitions, then release again."""
+def refill_hint(holes: Iterable[tuple[date, date]], market: str = "um") -> str:
+    """How to fill unchecked ranges of `market`: back-fill their partitions, then release again.
+
+    A run checks both markets unless its config says otherwise; COIN-M's hint names the config
+    that checks COIN-M alone (a back-fill of its own first months has no USD-M days to add)."""
     days = [span(*hole) for hole in holes]
+    only = "" if market == "um" else f" with the run config `markets: [{market}]`"
     return f"to fill {'the gap' if len(days) == 1 else 'the gaps'}, " + REFILL.format(
-        days=", ".join(days)
+        days=", ".join(days), only=only
     )
+
+
+def history_start(conn: duckdb.DuckDBPyConnection, market: str = "um") -> date:
+    """The first day of `market`'s history: HISTORY_START for USD-M (Vision's first futures
+    file), else its oldest contract's first 1m file, from the data (HISTORY_START when none is
+    known yet), so that COIN-M's answers never ask to back-fill days before it existed."""
+    if market == "um":
+        return HISTORY_START
+    (first,) = conn.execute(FIRST_DAY, {"market": market}).fetchall()[0]
+    return max(first or HISTORY_START, HISTORY_START)
 
 
 class Coverage(namedtuple("Coverage", ["ranges"])):
@@ -112,10 +130,11 @@ class Coverage(namedtuple("Coverage", ["ranges"])):
         """Unchecked ranges between the first and the latest checked day."""
         return self.unchecked(self.ranges[0][0], self.latest) if self.ranges else []
 
-    def history_gaps(self, newest: date) -> list[tuple[date, date]]:
-        """Every unchecked range of the history: from its first day to `newest` (the newest day
-        the release is about), so the days after the latest checked one are among them."""
-        return self.unchecked(HISTORY_START, newest)
+    def history_gaps(self, newest: date, first: date = HISTORY_START) -> list[tuple[date, date]]:
+        """Every unchecked range of the history: from its `first` day (the market's, see
+        `history_start`) to `newest` (the newest day the release is about), so the days after
+        the latest checked one are among them."""
+        return self.unchecked(first, newest)
 
     def around(self, day: date) -> tuple[tuple[date, date] | None, tuple[date, date] | None]:
         """The checked ranges just before and just after an unchecked `day`."""
@@ -130,10 +149,13 @@ class NotKnown(LookupError):
 
 
 class NotChecked(NotKnown):
-    """The release cannot answer about `day`: it was not checked."""
+    """The release cannot answer about `day`: it was not checked for `market` (whose history
+    starts on `first`), whatever was checked for the other market."""
 
-    def __init__(self, coverage: Coverage, day: date) -> None:
-        self.coverage, self.day = coverage, day
+    def __init__(
+        self, coverage: Coverage, day: date, market: str = "um", first: date = HISTORY_START
+    ) -> None:
+        self.coverage, self.day, self.market, self.first = coverage, day, market, first
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -147,10 +169,10 @@ class NotChecked(NotKnown):
         else:
             where = "the release checked no day at all"
         gap = (
-            before[1] + ONE_DAY if before else HISTORY_START,
+            before[1] + ONE_DAY if before else min(self.first, self.day),
             after[0] - ONE_DAY if after else self.day,
         )
         return (
-            f"{self.day} was not checked ({where}), so which files it has is not known; "
-            + refill_hint([gap])
+            f"{self.day} was not checked for {name(self.market)} ({where}), so which files it "
+            f"has is not known; " + refill_hint([gap], self.market)
         )

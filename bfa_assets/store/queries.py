@@ -10,6 +10,10 @@ Timeline, range and delistings read the release's `daily_by_symbol` / `available
 (see release.layout), which are stored sorted; DuckDB keeps a scan's stored order when a query
 has no ORDER BY (`preserve_insertion_order`, on by default), so those queries need no sort.
 Given the release's snapshot file, the snapshot reads it instead (see store.snapshot_file).
+
+Every answer is about one market (`market`: `um`, USD-M, unless asked otherwise, as before
+COIN-M existed): its symbols, and the days checked for it (`probe_log` per market), so a day
+checked for USD-M only is "not checked" for COIN-M.
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from bfa_assets.common.days import HISTORY_START
+from bfa_assets.common.markets import name
 from bfa_assets.store.answers import (
     AVAILABLE_ROWS,
     DELISTING_DAYS,
-    SNAPSHOT_COLUMNS,
+    RANKED_BY,
+    VOLUME_COLUMNS,
     Delistings,
     Table,
+    snapshot_columns,
 )
-from bfa_assets.store.coverage import ONE_DAY, Coverage, NotChecked, NotKnown
+from bfa_assets.store.coverage import ONE_DAY, Coverage, NotChecked, NotKnown, history_start
 from bfa_assets.store.engine import duckdb
 
 if TYPE_CHECKING:
@@ -36,12 +42,21 @@ RELEASE_INFO = "release_info"  # one row: when the release was made, the newest 
 
 
 class UnknownSymbol(LookupError):
-    """The symbol is not in the database; `hints` are the names it may have meant."""
+    """The symbol is not in the market asked about; `hints` are the names it may have meant,
+    `elsewhere` the other market when the symbol is one of its contracts (the one hint then)."""
 
-    def __init__(self, symbol: str, hints: list[str]) -> None:
-        self.symbol, self.hints = symbol, hints
+    def __init__(
+        self, symbol: str, hints: list[str], market: str = "um", elsewhere: str | None = None
+    ) -> None:
+        self.symbol, self.hints, self.elsewhere = symbol, hints, elsewhere
+        where = f"unknown symbol {symbol!r} in {name(market)}"
+        if elsewhere:
+            super().__init__(
+                f"{where}; it is a {name(elsewhere)} contract: add --market {elsewhere}"
+            )
+            return
         hint = f"; did you mean {' or '.join(map(repr, hints))}?" if hints else ""
-        super().__init__(f"unknown symbol {symbol!r}{hint} (names are case-sensitive)")
+        super().__init__(f"{where}{hint} (names are case-sensitive)")
 
 
 class NotARelease(LookupError):
@@ -77,91 +92,108 @@ def check_release(conn: duckdb.DuckDBPyConnection) -> None:
         ) from None
 
 
-def _checked(conn: duckdb.DuckDBPyConnection, day: date) -> bool:
-    """Whether `day` is in `probe_log` (a point read: it is stored by date)."""
-    return bool(
-        _one(conn, "SELECT count(*) FROM probe_log WHERE date = $day AND market = 'um'", day=day)[0]
-    )
+def _checked(conn: duckdb.DuckDBPyConnection, day: date, market: str) -> bool:
+    """Whether `day` is in `probe_log` for `market` (a point read: it is stored by date)."""
+    sql = "SELECT count(*) FROM probe_log WHERE date = $day AND market = $market"
+    return bool(_one(conn, sql, day=day, market=market)[0])
 
 
-def require_checked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Raise NotChecked unless `day` was checked."""
-    if not _checked(conn, day):
-        raise NotChecked(Coverage.of(conn), day)
+def require_checked(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um") -> None:
+    """Raise NotChecked unless `day` was checked for `market`."""
+    if not _checked(conn, day, market):
+        raise NotChecked(Coverage.of(conn, market), day, market, history_start(conn, market))
 
 
 def snapshot(
-    conn: duckdb.DuckDBPyConnection | None, day: date, snapshots: SnapshotFile | None = None
+    conn: duckdb.DuckDBPyConnection | None,
+    day: date,
+    snapshots: SnapshotFile | None = None,
+    market: str = "um",
 ) -> Table:
-    """Symbols with a 1m file on a checked `day`, with their volume and rank when known.
+    """Symbols of `market` with a 1m file on a checked `day`, with their volume and rank when
+    known.
 
     From the release's snapshot file when given (one memory-mapped record batch; `conn` is
     not used and may be None), else from the released rows (a scan of their dates).
     """
     if snapshots is not None:
-        return snapshots.rows(day)
-    require_checked(conn, day)
-    columns = ", ".join(SNAPSHOT_COLUMNS)
-    rows = f"SELECT {columns} FROM ({AVAILABLE_ROWS}) WHERE date = $day ORDER BY symbol"  # noqa: S608
-    return _table(conn, rows, day=day)
+        return snapshots.rows(day, market)
+    require_checked(conn, day, market)
+    columns = ", ".join(snapshot_columns(market))
+    rows = f"""SELECT {columns} FROM ({AVAILABLE_ROWS})
+               WHERE date = $day AND market = $market ORDER BY symbol"""  # noqa: S608
+    return _table(conn, rows, day=day, market=market)
 
 
-def timeline(conn: duckdb.DuckDBPyConnection, symbol: str) -> Table:
-    """Every day of one symbol from its first 1m file to the release's newest day; a day
-    without a row for it (not checked) has `checked` false and nothing else."""
+def timeline(conn: duckdb.DuckDBPyConnection, symbol: str, market: str = "um") -> Table:
+    """Every day of one symbol of `market` from its first 1m file to the release's newest day;
+    a day without a row for it (not checked) has `checked` false and nothing else."""
     known = conn.execute(f"""
         SELECT first_1m_date, (SELECT newest_day FROM {RELEASE_INFO}) FROM symbols
-        WHERE symbol = $symbol
-    """, {"symbol": symbol}).fetchall()  # noqa: S608  # fmt: skip
+        WHERE symbol = $symbol AND market = $market
+    """, {"symbol": symbol, "market": market}).fetchall()  # noqa: S608  # fmt: skip
     if not known:
-        raise UnknownSymbol(symbol, _hints(conn, symbol))
-    (first, latest), checked = known[0], _table(conn, """
-        SELECT date, true AS checked, available, file_size_bytes, quote_volume, rank
-        FROM daily_by_symbol WHERE symbol = $symbol
-    """, symbol=symbol)  # fmt: skip
+        raise _unknown(conn, symbol, market)
+    volume = ", ".join(VOLUME_COLUMNS[market])
+    (first, latest), checked = known[0], _table(conn, f"""
+        SELECT date, true AS checked, available, file_size_bytes, {volume}, rank
+        FROM daily_by_symbol WHERE symbol = $symbol AND market = $market
+    """, symbol=symbol, market=market)  # noqa: S608  # fmt: skip
     dates = [row[0] for row in checked.rows[:1] + checked.rows[-1:]]
     first = min(filter(None, [first, *dates]), default=None)
     last = max(filter(None, [latest, *dates]), default=None)
-    return checked._replace(rows=_fill(checked.rows, first, last))
+    return checked._replace(rows=_fill(checked.rows, first, last, len(checked.columns)))
 
 
-def _fill(rows: list[tuple], first: date | None, last: date | None) -> list[tuple]:
-    """`rows` (sorted by day) and a blank row for every other day of [first, last]."""
-    out, day = [], first
+def _fill(rows: list[tuple], first: date | None, last: date | None, width: int) -> list[tuple]:
+    """`rows` (sorted by day) and a blank row of `width` for every other day of [first, last]."""
+    out, day, blank = [], first, (False,) + (None,) * (width - 2)
     for row in [*rows, (last + ONE_DAY,)] if last else []:
         while day < row[0]:
-            out.append((day, False, None, None, None, None))
+            out.append((day, *blank))
             day += ONE_DAY
         out.append(row)
         day = row[0] + ONE_DAY
     return out[:-1]
 
 
-def _hints(conn: duckdb.DuckDBPyConnection, symbol: str) -> list[str]:
+def _unknown(conn: duckdb.DuckDBPyConnection, symbol: str, market: str) -> UnknownSymbol:
+    """The error for a symbol not in `market`: the other market when it is one of its contracts
+    (names are unique across markets), else the names of `market` it may have meant."""
     import difflib  # imported here: only a mistyped name needs it
 
-    names = [name for (name,) in conn.execute("SELECT symbol FROM symbols").fetchall()]
-    same_letters = [name for name in names if name.casefold() == symbol.casefold()]
-    return same_letters or difflib.get_close_matches(symbol.upper(), names, n=3)
+    elsewhere = conn.execute(
+        "SELECT market FROM symbols WHERE symbol = $symbol", {"symbol": symbol}
+    ).fetchall()
+    if elsewhere:
+        return UnknownSymbol(symbol, [], market, elsewhere[0][0])
+    sql = "SELECT symbol FROM symbols WHERE market = $market"
+    names = [s for (s,) in conn.execute(sql, {"market": market}).fetchall()]
+    same_letters = [s for s in names if s.casefold() == symbol.casefold()]
+    hints = same_letters or difflib.get_close_matches(symbol.upper(), names, n=3)
+    return UnknownSymbol(symbol, hints, market)
 
 
-def date_range(conn: duckdb.DuckDBPyConnection, start: date, end: date) -> Table:
-    """Symbols with a file on at least one checked day of [start, end], with their first and
-    last such day; `unchecked` names the days of [start, end] the answer could not see."""
+def date_range(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, market: str = "um"
+) -> Table:
+    """Symbols of `market` with a file on at least one checked day of [start, end], with their
+    first and last such day; `unchecked` names the days of [start, end] the answer could not
+    see."""
     answer = _table(conn, """
         SELECT symbol, min(date) AS first_available, max(date) AS last_available,
                count(*) AS days_available
         FROM available_by_date
-        WHERE date BETWEEN $start AND $end
+        WHERE date BETWEEN $start AND $end AND market = $market
           AND date IN (SELECT date FROM probe_log
-                       WHERE market = 'um' AND date BETWEEN $start AND $end)
+                       WHERE market = $market AND date BETWEEN $start AND $end)
         GROUP BY symbol ORDER BY symbol
-    """, start=start, end=end)  # fmt: skip
-    return answer._replace(unchecked=Coverage.of(conn).unchecked(start, end))
+    """, start=start, end=end, market=market)  # fmt: skip
+    return answer._replace(unchecked=Coverage.of(conn, market).unchecked(start, end))
 
 
-def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> Table:
-    """Symbols whose first 1m file on Vision is of `day`.
+def new_listings(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um") -> Table:
+    """Symbols of `market` whose first 1m file on Vision is of `day`.
 
     `symbols.first_1m_date` comes from listing the symbol's folder from its start, so it is
     the first file whether or not the days around it were checked; what can be missing are
@@ -178,80 +210,95 @@ def new_listings(conn: duckdb.DuckDBPyConnection, day: date) -> Table:
             "materialize futures_symbols, then release_artifact"
         )
     answer = _table(conn, """
-        SELECT symbol, kind, quote_asset FROM symbols WHERE first_1m_date = $day ORDER BY symbol
-    """, day=day)  # fmt: skip
-    if _checked(conn, day):
+        SELECT symbol, kind, quote_asset FROM symbols
+        WHERE first_1m_date = $day AND market = $market ORDER BY symbol
+    """, day=day, market=market)  # fmt: skip
+    if _checked(conn, day, market):
         return answer
     return answer._replace(
-        note=f"{day} was not checked, and this answer holds all the same: a symbol's first file "
-        "comes from listing its folder from the start, not from the checked days"
+        note=f"{day} was not checked for {name(market)}, and this answer holds all the same: a "
+        "symbol's first file comes from listing its folder from the start, not from the checked "
+        "days"
     )
 
 
-def delistings(conn: duckdb.DuckDBPyConnection, day: date) -> Delistings:
-    """Symbols whose last 1m file is of `day`, split by whether the `DELISTING_DAYS` days
-    after it were checked for them (a row in daily_availability, each without a file).
+def delistings(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um") -> Delistings:
+    """Symbols of `market` whose last 1m file is of `day`, split by whether the
+    `DELISTING_DAYS` days after it were checked for them (a row in daily_availability, each
+    without a file).
 
     Vision misses single days inside a symbol's life and publishes some files days late, so
     one day without a file proves nothing; a week without one is a delisting.
     """
-    require_checked(conn, day)
+    require_checked(conn, day, market)
     answer = _table(conn, """
         WITH last_file AS (  -- a file on the day and none after it
-            SELECT symbol FROM available_by_date WHERE date >= $day
+            SELECT symbol FROM available_by_date WHERE date >= $day AND market = $market
             GROUP BY symbol HAVING max(date) = $day)
         SELECT l.symbol, s.kind, count(a.date) AS days_checked_after
-        FROM last_file l JOIN symbols s USING (symbol)
-        LEFT JOIN daily_availability a
-            ON a.symbol = l.symbol AND a.date > $day AND a.date <= $day + $days
+        FROM last_file l JOIN symbols s ON s.market = $market AND s.symbol = l.symbol
+        LEFT JOIN daily_availability a ON a.market = $market
+            AND a.symbol = l.symbol AND a.date > $day AND a.date <= $day + $days
         GROUP BY ALL ORDER BY l.symbol
-    """, day=day, days=DELISTING_DAYS)  # fmt: skip
+    """, day=day, days=DELISTING_DAYS, market=market)  # fmt: skip
     sure = [row for row in answer.rows if row[-1] >= DELISTING_DAYS]
     unsure = [row for row in answer.rows if row[-1] < DELISTING_DAYS]
     return Delistings(day, answer._replace(rows=sure), answer._replace(rows=unsure), DELISTING_DAYS)
 
 
-def top(conn: duckdb.DuckDBPyConnection, day: date, n: int) -> Table:
-    """The `n` highest-volume USDT perpetuals of a checked `day` (ties share a rank)."""
-    require_checked(conn, day)
-    answer = _table(conn, """
-        SELECT rank, symbol, quote_volume_usdt, round(market_share_pct, 4) AS market_share_pct,
+# Each market's ranked cohort (store/rankings.py ranks them): USD-M's USDT-quoted perpetuals,
+# COIN-M's perpetuals; and how its answers name it.
+COHORTS = {
+    "um": ("quote_asset = 'USDT'", "USDT perpetuals"),
+    "cm": ("true", "COIN-M perpetuals"),
+}
+
+
+def top(conn: duckdb.DuckDBPyConnection, day: date, n: int, market: str = "um") -> Table:
+    """The `n` highest-volume perpetuals of `market` on a checked `day` (ties share a rank):
+    USD-M's USDT perpetuals by quote volume, COIN-M's perpetuals by USD notional."""
+    require_checked(conn, day, market)
+    answer = _table(conn, f"""
+        SELECT rank, symbol, {RANKED_BY[market]},
+               round(market_share_pct, 4) AS market_share_pct,
                rank_change_1d, rank_change_7d, rank_change_30d
-        FROM volume_rankings WHERE date = $day AND rank <= $n
+        FROM volume_rankings WHERE date = $day AND market = $market AND rank <= $n
         ORDER BY rank, symbol
-    """, day=day, n=n)  # fmt: skip
+    """, day=day, n=n, market=market)  # noqa: S608  # fmt: skip
     if not answer.rows:
-        _require_ranked(conn, day)
+        _require_ranked(conn, day, market)
     return answer
 
 
-def _require_ranked(conn: duckdb.DuckDBPyConnection, day: date) -> None:
-    """An empty ranking is an answer only if no USDT perpetual had a file that day."""
-    (cohort,) = _one(conn, """
-        SELECT count(*) FROM available_by_date JOIN symbols USING (symbol)
-        WHERE date = $day AND kind = 'perpetual' AND quote_asset = 'USDT'
-    """, day=day)  # fmt: skip
+def _require_ranked(conn: duckdb.DuckDBPyConnection, day: date, market: str) -> None:
+    """An empty ranking is an answer only if no perpetual of the cohort had a file that day."""
+    condition, cohort_name = COHORTS[market]
+    (cohort,) = _one(conn, f"""
+        SELECT count(*) FROM available_by_date JOIN symbols USING (market, symbol)
+        WHERE date = $day AND market = $market AND kind = 'perpetual' AND {condition}
+    """, day=day, market=market)  # noqa: S608  # fmt: skip
     if cohort:
         raise NotKnown(
-            f"{day} was checked and {cohort} USDT perpetuals had a file, but the release has no "
+            f"{day} was checked and {cohort} {cohort_name} had a file, but the release has no "
             f"ranking for it: materialize daily_volume and volume_rankings for {day}, then "
             "release_artifact"
         )
 
 
 SUMMARY = """
-SELECT (SELECT count(*) FROM symbols),
-       (SELECT count(*) FROM symbols WHERE kind = 'perpetual'),
-       (SELECT count(*) FROM symbols WHERE kind = 'delivery'),
+SELECT (SELECT count(*) FROM symbols WHERE market = $market),
+       (SELECT count(*) FROM symbols WHERE market = $market AND kind = 'perpetual'),
+       (SELECT count(*) FROM symbols WHERE market = $market AND kind = 'delivery'),
        count(DISTINCT symbol),
-       (SELECT count(DISTINCT symbol) FROM available_by_date),
+       (SELECT count(DISTINCT symbol) FROM available_by_date WHERE market = $market),
        count(*),
-       (SELECT count(*) FROM available_by_date),  -- the available rows, counted
-       (SELECT count(*) FROM available_by_date WHERE date = $latest),
+       -- the available rows, counted
+       (SELECT count(*) FROM available_by_date WHERE market = $market),
+       (SELECT count(*) FROM available_by_date WHERE date = $latest AND market = $market),
        -- every ranked day has a rank 1 (dense ranks): far fewer dates to tell apart
-       (SELECT count(DISTINCT date) FROM volume_rankings WHERE rank = 1),
-       (SELECT max(date) FROM volume_rankings)
-FROM daily_availability
+       (SELECT count(DISTINCT date) FROM volume_rankings WHERE rank = 1 AND market = $market),
+       (SELECT max(date) FROM volume_rankings WHERE market = $market)
+FROM daily_availability WHERE market = $market
 """
 SUMMARY_FIGURES = ("symbols_discovered", "perpetual_symbols_discovered",
                    "delivery_symbols_discovered", "symbols_checked", "symbols_with_files",
@@ -259,22 +306,23 @@ SUMMARY_FIGURES = ("symbols_discovered", "perpetual_symbols_discovered",
                    "ranked_days", "latest_ranked_date")  # fmt: skip
 
 
-def summary(conn: duckdb.DuckDBPyConnection) -> dict:
-    """What a release knows, figure by figure: the one home of the figures that stats.json,
-    RELEASE_NOTES.md, the release's metadata in the UI and `bfa query summary` show, each
-    named for what it counts (cli.output.SUMMARY_FACTS says what each means).
+def summary(conn: duckdb.DuckDBPyConnection, market: str = "um") -> dict:
+    """What a release knows of `market`, figure by figure: the one home of the figures that
+    stats.json, RELEASE_NOTES.md, the release's metadata in the UI and `bfa query summary`
+    show, each named for what it counts (cli.output.SUMMARY_FACTS says what each means).
 
-    The history runs from its first day to the release's newest day (the day before it was
-    made), so the days after the latest checked day are among the unchecked ones.
+    The history runs from the market's first day (see coverage.history_start) to the release's
+    newest day (the day before it was made), so the days after the latest checked day are
+    among the unchecked ones.
     """
     about = f"SELECT generated_at, newest_day FROM {RELEASE_INFO}"  # noqa: S608
     generated_at, newest = _one(conn, about)
-    checked = Coverage.of(conn)
-    unchecked = checked.history_gaps(newest)
-    figures = _one(conn, SUMMARY, latest=checked.latest)
+    checked, first = Coverage.of(conn, market), history_start(conn, market)
+    unchecked = checked.history_gaps(newest, first)
+    figures = _one(conn, SUMMARY, latest=checked.latest, market=market)
     return {
         "generated_at": f"{generated_at:%Y-%m-%d %H:%M:%S} UTC",
-        "history": (HISTORY_START, newest),
+        "history": (first, newest),
         "checked_days": checked.days,
         "checked_ranges": list(checked.ranges),
         "latest_checked_date": checked.latest,

@@ -8,10 +8,14 @@ needs only pyarrow to read it. It holds the available rows (`answers.AVAILABLE_R
 and symbol order, uncompressed (compression made a read several times slower), so any Arrow
 reader (Polars, pandas, DuckDB) can also read it whole.
 
-Its schema metadata also carries the release's checked days (see store.coverage), so that an
-unchecked day is refused (`NotChecked`) rather than answered with an empty batch, which would
-look like a day on which nothing traded. Reading imports pyarrow and nothing the interpreter
-has not loaded anyway (no pathlib, typing or Polars): see bfa_assets.cli.
+Both markets are in it, one block of days after the other (USD-M's, then COIN-M's; every block
+spans the same days), so market `m`'s day is batch `m × days + (day - first_date)`; its rows
+carry every market's columns (`answers.STORED_COLUMNS`; a snapshot selects its market's).
+
+Its schema metadata also carries each market's checked days and first day (see store.coverage),
+so that an unchecked day is refused (`NotChecked`) rather than answered with an empty batch,
+which would look like a day on which nothing traded. Reading imports pyarrow and nothing the
+interpreter has not loaded anyway (no pathlib, typing or Polars): see bfa_assets.cli.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from bfa_assets.store.answers import AVAILABLE_ROWS, SNAPSHOT_COLUMNS, Table
-from bfa_assets.store.coverage import Coverage, NotChecked
+from bfa_assets.common.markets import MARKETS
+from bfa_assets.store.answers import AVAILABLE_ROWS, Table, snapshot_columns
+from bfa_assets.store.coverage import Coverage, NotChecked, history_start
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
 if TYPE_CHECKING:
@@ -32,8 +37,11 @@ if TYPE_CHECKING:
 
 # The DuckDB type each column's Arrow type was written from (answers.Table's `types`).
 SQL_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "int32": "INTEGER", "double": "DOUBLE"}
-FIRST_DATE = b"first_date"  # schema metadata: the day of record batch 0
-CHECKED = b"checked_days"  # schema metadata: the checked days (Coverage.to_text)
+FIRST_DATE = b"first_date"  # schema metadata: the day of each market's first batch
+DAYS = b"days"  # schema metadata: the days (batches) of each market's block
+BLOCKS = b"markets"  # schema metadata: the markets, in the order of their blocks
+CHECKED = "checked_days:"  # + market, schema metadata: its checked days (Coverage.to_text)
+STARTS = "history_start:"  # + market, schema metadata: its first day (coverage.history_start)
 
 
 class SnapshotFileError(ValueError):
@@ -54,48 +62,73 @@ def write_snapshot_file(
     `since` are copied from it and only the later days are read and sorted, so that the cost
     of an update does not grow with the history.
     """
+    old = SnapshotFile(previous) if previous is not None else None
+    first, kept = _kept_days(old, since)
+    after = first + timedelta(days=len(kept[MARKETS[0]])) if old and kept[MARKETS[0]] else None
+    fresh = {m: _new_days(conn, m, after) for m in MARKETS}
+    if after is None:
+        first = min((min(days) for _, days in fresh.values() if days), default=date.min)
+        kept = {m: [] for m in MARKETS}
+    lasts = [max(days) for _, days in fresh.values() if days]
+    span = max([len(kept[MARKETS[0]])] + [(last - first).days + 1 for last in lasts])
+    schema = fresh[MARKETS[0]][0].schema
+    metadata = {FIRST_DATE: str(first), DAYS: str(span), BLOCKS: ",".join(MARKETS)}
+    for m in MARKETS:
+        metadata[f"{CHECKED}{m}".encode()] = _checked_days(conn, m).to_text()
+        metadata[f"{STARTS}{m}".encode()] = str(history_start(conn, m))
+    empty = pa.RecordBatch.from_pylist([], schema=schema)
+    with ipc.new_file(str(path), schema.with_metadata(metadata)) as writer:
+        for m in MARKETS:
+            table, rows_of = fresh[m]
+            for batch in kept[m]:
+                writer.write_batch(batch)
+            offset = 0
+            for n in range(len(kept[m]), span):
+                rows = rows_of.get(first + timedelta(days=n), 0)
+                writer.write_batch(table.slice(offset, rows).to_batches()[0] if rows else empty)
+                offset += rows
+    return sum(b.num_rows for m in MARKETS for b in kept[m]) + sum(
+        t.num_rows for t, _ in fresh.values()
+    )
+
+
+def _new_days(
+    conn: duckdb.DuckDBPyConnection, market: str, after: date | None
+) -> tuple[pa.Table, dict[date, int]]:
+    """The available rows of `market` (from `after` on, if given) in date and symbol order,
+    as one chunk (a day: one slice), and the rows of each day."""
     import pyarrow.compute as pc  # imported here: a release-time cost `bfa query` never pays
 
-    first, kept = _kept_days(previous, since)
-    query, params = f"{AVAILABLE_ROWS} ORDER BY date, symbol", {}
-    if kept:
-        params = {"after": first + timedelta(days=len(kept))}
-        query = f"{AVAILABLE_ROWS} AND date >= $after ORDER BY date, symbol"
-    table = conn.sql(query, params=params).arrow().read_all().combine_chunks()  # a day: one slice
+    query = f"{AVAILABLE_ROWS} AND market = $market"
+    params: dict = {"market": market}
+    if after is not None:
+        query, params["after"] = f"{query} AND date >= $after", after
+    table = conn.sql(f"{query} ORDER BY date, symbol", params=params).arrow().read_all()
+    table = table.combine_chunks()
     counts = pc.value_counts(table["date"])  # in order of first appearance: date order
     days = counts.field("values").to_pylist()
-    rows_of = dict(zip(days, counts.field("counts").to_pylist(), strict=True))
-    if not kept:
-        first = days[0] if days else date.min
-    span = max(len(kept), (days[-1] - first).days + 1 if days else 0)
-    checked = Coverage.from_days(
-        d for (d,) in conn.execute("SELECT date FROM probe_log WHERE market = 'um'").fetchall()
-    )
-    metadata = {FIRST_DATE: str(first), CHECKED: checked.to_text()}
-    empty = pa.RecordBatch.from_pylist([], schema=table.schema)
-    with ipc.new_file(str(path), table.schema.with_metadata(metadata)) as writer:
-        for batch in kept:
-            writer.write_batch(batch)
-        offset = 0
-        for n in range(len(kept), span):
-            rows = rows_of.get(first + timedelta(days=n), 0)
-            writer.write_batch(table.slice(offset, rows).to_batches()[0] if rows else empty)
-            offset += rows
-    return sum(batch.num_rows for batch in kept) + table.num_rows
+    return table, dict(zip(days, counts.field("counts").to_pylist(), strict=True))
+
+
+def _checked_days(conn: duckdb.DuckDBPyConnection, market: str) -> Coverage:
+    sql = "SELECT date FROM probe_log WHERE market = $market"
+    return Coverage.from_days(d for (d,) in conn.execute(sql, {"market": market}).fetchall())
 
 
 def _kept_days(
-    previous: str | os.PathLike[str] | None, since: date | None
-) -> tuple[date, list[pa.RecordBatch]]:
-    """The previous file's first day and its batches of the days before `since` (empty: write
-    the file whole). Days after its last and before `since` had no available symbol then, and
-    nothing before `since` changed: they get empty batches."""
-    if previous is None:
-        return date.min, []
-    old = SnapshotFile(previous)
+    old: SnapshotFile | None, since: date | None
+) -> tuple[date, dict[str, list[pa.RecordBatch]]]:
+    """The previous file's first day and, per market, its batches of the days before `since`
+    (none: write the file whole). Days after its last and before `since` had no available
+    symbol then, and nothing before `since` changed: they get empty batches."""
+    if old is None:
+        return date.min, {m: [] for m in MARKETS}
     count = old.days_stored() if since is None else (since - old.first_day).days
-    stored = [old.stored_batch(i) for i in range(min(max(count, 0), old.days_stored()))]
-    return old.first_day, stored + [old.empty] * (count - len(stored)) if stored else []
+    stored = range(min(max(count, 0), old.days_stored()))
+    if not stored:
+        return old.first_day, {m: [] for m in MARKETS}
+    padding = [old.empty] * (count - len(stored))
+    return old.first_day, {m: [old.stored_batch(i, m) for i in stored] + padding for m in MARKETS}
 
 
 class SnapshotFile:
@@ -106,53 +139,72 @@ class SnapshotFile:
         try:
             self._file = ipc.open_file(pa.memory_map(str(path)))
             metadata = self._file.schema.metadata or {}
-            missing = [key.decode() for key in (FIRST_DATE, CHECKED) if key not in metadata]
+            missing = [key.decode() for key in (FIRST_DATE, DAYS, BLOCKS) if key not in metadata]
             if missing:
                 raise ValueError(
                     f"no {' and no '.join(missing)} in its metadata (not a snapshot file, or "
-                    "one from before checked days were recorded: materialize release_artifact)"
+                    "one from before both markets were released: materialize release_artifact)"
                 )
             self.first_day = date.fromisoformat(metadata[FIRST_DATE].decode())
-            self.coverage = Coverage.from_text(metadata[CHECKED].decode())
-        except (OSError, pa.ArrowInvalid, TypeError, ValueError) as error:
+            self._days = int(metadata[DAYS])
+            self.markets = metadata[BLOCKS].decode().split(",")
+            self.coverages = {
+                m: Coverage.from_text(metadata[f"{CHECKED}{m}".encode()].decode())
+                for m in self.markets
+            }
+            self._starts = {
+                m: date.fromisoformat(metadata[f"{STARTS}{m}".encode()].decode())
+                for m in self.markets
+            }
+        except (OSError, pa.ArrowInvalid, TypeError, ValueError, KeyError) as error:
             raise SnapshotFileError(f"cannot read the snapshot file {path}: {error}") from None
         self.empty = pa.RecordBatch.from_pylist([], schema=self._file.schema)
 
-    def batch(self, day: date) -> pa.RecordBatch:
-        """The rows of a checked `day` (symbol order), the columns of `queries.snapshot`.
+    @property
+    def coverage(self) -> Coverage:
+        """USD-M's checked days (`coverages` holds every market's)."""
+        return self.coverages["um"]
 
-        Raises NotChecked for a day the release did not check.
+    def batch(self, day: date, market: str = "um") -> pa.RecordBatch:
+        """The rows of `market` on a checked `day` (symbol order), the columns of
+        `queries.snapshot`.
+
+        Raises NotChecked for a day the release did not check for `market`.
         """
-        if not self.coverage.checked(day):
-            raise NotChecked(self.coverage, day)
+        coverage = self.coverages.get(market, Coverage(()))
+        if not coverage.checked(day):
+            start = self._starts.get(market, self.first_day)
+            raise NotChecked(coverage, day, market, start)
         index = (day - self.first_day).days
-        inside = 0 <= index < self._file.num_record_batches
-        return (self.stored_batch(index) if inside else self.empty).select(SNAPSHOT_COLUMNS)
+        inside = 0 <= index < self._days
+        batch = self.stored_batch(index, market) if inside else self.empty
+        return batch.select(snapshot_columns(market))
 
-    def rows(self, day: date) -> Table:
-        """`batch(day)` as rows of Python values, as the SQL snapshot gives them."""
-        batch = self.batch(day)
+    def rows(self, day: date, market: str = "um") -> Table:
+        """`batch(day, market)` as rows of Python values, as the SQL snapshot gives them."""
+        batch = self.batch(day, market)
         columns = [column.to_pylist() for column in batch.columns]
         types = tuple(SQL_TYPES[str(field.type)] for field in batch.schema)
         return Table(tuple(batch.schema.names), list(zip(*columns, strict=True)), types)
 
-    def snapshot(self, day: date) -> pl.DataFrame:
-        """`batch(day)` as a Polars frame (Polars is imported on first use)."""
+    def snapshot(self, day: date, market: str = "um") -> pl.DataFrame:
+        """`batch(day, market)` as a Polars frame (Polars is imported on first use)."""
         import polars as pl  # imported here: `bfa query` prints Arrow without it
 
-        return pl.from_arrow(self.batch(day))
+        return pl.from_arrow(self.batch(day, market))
 
     def row_count(self) -> int:
-        return sum(self.stored_batch(i).num_rows for i in range(self.days_stored()))
+        """The rows of every market."""
+        return sum(self._file.get_batch(i).num_rows for i in range(self._file.num_record_batches))
 
     def days_stored(self) -> int:
-        """Days from `first_day` with a batch (days after the last one have no symbol)."""
-        return self._file.num_record_batches
+        """Days from `first_day` with a batch in each market's block."""
+        return self._days
 
-    def stored_batch(self, index: int) -> pa.RecordBatch:
-        """Batch `index` as stored (the date column included), for a day checked or not."""
+    def stored_batch(self, index: int, market: str = "um") -> pa.RecordBatch:
+        """Batch `index` of `market`'s block as stored (every column), for a day checked or not."""
         try:
-            return self._file.get_batch(index)
+            return self._file.get_batch(self.markets.index(market) * self._days + index)
         except (OSError, pa.ArrowInvalid) as error:  # a damaged table of batches in the footer
             raise SnapshotFileError(
                 f"cannot read batch {index} of the snapshot file {self._path}: {error}"

@@ -10,7 +10,15 @@ import duckdb
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from bfa_assets.release.files import PARQUET, PICTURE_PNG, PICTURE_SVG, SNAPSHOT, STATS
+from bfa_assets.common.markets import MARKETS
+from bfa_assets.release.files import (
+    COIN_M_PARQUET,
+    PARQUET,
+    PICTURE_PNG,
+    PICTURE_SVG,
+    SNAPSHOT,
+    STATS,
+)
 from bfa_assets.store.queries import RELEASE_INFO
 from bfa_assets.store.snapshot_file import FIRST_DATE, SnapshotFile
 
@@ -46,7 +54,8 @@ def assert_same_release(built: Path, reference: Path) -> None:
                 a.execute(timeline, [symbol]).fetchall() == b.execute(timeline, [symbol]).fetchall()
             ), symbol
     assert_same_snapshots(built / SNAPSHOT, reference / SNAPSHOT)
-    assert pq.read_table(built / PARQUET).equals(pq.read_table(reference / PARQUET))
+    for parquet in (PARQUET, COIN_M_PARQUET):
+        assert pq.read_table(built / parquet).equals(pq.read_table(reference / parquet)), parquet
     for picture in (PICTURE_PNG, PICTURE_SVG):
         assert (built / picture).read_bytes() == (reference / picture).read_bytes(), picture
     figures = [json.loads((f / STATS).read_text()) for f in (built, reference)]
@@ -57,14 +66,14 @@ def assert_same_release(built: Path, reference: Path) -> None:
 
 
 def assert_same_snapshots(built: Path, reference: Path) -> None:
-    """The same checked days, and the same rows for every day the files span and a week either
-    side (an unchecked day is refused by both)."""
+    """The same checked days per market, and the same rows of each market for every day the
+    files span and a week either side (an unchecked day is refused by both)."""
     with ipc.open_file(str(reference)) as file:
         first = date.fromisoformat(file.schema.metadata[FIRST_DATE].decode())
-        days = file.num_record_batches
     a, b = SnapshotFile(built), SnapshotFile(reference)
-    assert a.row_count() == b.row_count() and a.coverage == b.coverage
-    for n in range(-7, days + 7):
-        day = first + timedelta(days=n)
-        if a.coverage.checked(day):
-            assert a.snapshot(day).equals(b.snapshot(day)), day
+    assert a.row_count() == b.row_count() and a.coverages == b.coverages
+    for market in MARKETS:
+        for n in range(-7, b.days_stored() + 7):
+            day = first + timedelta(days=n)
+            if a.coverages[market].checked(day):
+                assert a.snapshot(day, market).equals(b.snapshot(day, market)), (market, day)

@@ -143,7 +143,7 @@ def _diverged_copy(folder: Path, db: Path) -> None:
     with duckdb.connect(str(copy)) as conn:
         conn.execute(
             "INSERT INTO change_log SELECT max(seq) + 1, uuid(), 'volume_rankings', "
-            "DATE '2022-10-03', DATE '2022-10-03', NULL, now() FROM change_log"
+            "DATE '2022-10-03', DATE '2022-10-03', NULL, now(), NULL FROM change_log"
         )
         build_release(conn, folder, datetime.now(UTC))
 
@@ -169,13 +169,13 @@ def _removed(folder: Path, db: Path) -> None:
         ),
         (
             _edit_stats(lambda s: s["build"].update(layout=1)),
-            f"the previous release has layout 1 and schema version 6, this one {LAYOUT} and 6",
+            f"the previous release has layout 1 and schema version 7, this one {LAYOUT} and 7",
         ),
         (_diverged_copy, "the previous release was made from another working database"),
         (
             _edited_outside_the_pipeline,
             "the updated copy's row counts differed from the working "
-            "database's (daily_volume: 967 not 966)",
+            "database's (daily_volume: 1680 not 1679)",  # both markets,
         ),
     ],
 )

@@ -63,9 +63,9 @@ def test_the_picture_is_reproducible_and_shades_each_unchecked_range(released, t
     with duckdb.connect(str(released.release_dir / "availability.duckdb"), read_only=True) as c:
         days = per_day(c, unchecked, TINY_END)
     targets = [tmp_path / "a.png", tmp_path / "a.svg"]
-    draw(days, unchecked, targets)
+    draw([("um", days, unchecked)], targets)
     first = [t.read_bytes() for t in targets]
-    draw(days, unchecked, targets)
+    draw([("um", days, unchecked)], targets)
     assert [t.read_bytes() for t in targets] == first
     svg = first[1].decode()
     assert svg.count("<!-- not checked (unknown) -->") == 1  # one legend entry for both ranges

@@ -19,7 +19,9 @@ from bfa_assets.release.layout import DROPPED
 from bfa_assets_tests.cli_run import as_json
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
+from bfa_assets_tests.rankings_reference import expected_rankings
 from bfa_assets_tests.release.fake_github import serve_fake_github
+from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_START
 
 VIEW_COLUMNS = ["date", "symbol", "available", "file_size_bytes", "last_modified", "url",
                 "status_code", "probe_timestamp", "quote_volume_usdt", "trade_count", "volume_base",
@@ -70,13 +72,14 @@ def test_the_database_holds_every_table_and_the_17_column_view(released):
             "count(quote_volume_usdt) FROM availability_with_volume"
         ).fetchall()[0]
     with duckdb.connect(str(released.db_path), read_only=True) as conn:
-        working = (
+        working = (  # USD-M's rows only: COIN-M has no USDT quote volume for its columns
             conn.execute(
-                "SELECT count(*), count(*) FILTER (available) FROM daily_availability"
+                "SELECT count(*), count(*) FILTER (available) FROM daily_availability "
+                "WHERE market = 'um'"
             ).fetchall()[0]
-            + conn.execute("SELECT count(*) FROM daily_volume").fetchall()[0]
+            + conn.execute("SELECT count(*) FROM daily_volume WHERE market = 'um'").fetchall()[0]
         )
-    assert rows == working
+    assert rows == working and rows[0] == 1181
 
 
 def test_the_database_is_a_compact_copy_with_the_working_columns_but_provenance(released):
@@ -107,30 +110,50 @@ def test_the_database_is_a_compact_copy_with_the_working_columns_but_provenance(
 
 def test_the_read_tables_hold_the_joined_rows_in_their_sort_order(released):
     joined = """
-        SELECT a.date, a.symbol, a.available, a.file_size_bytes, v.quote_volume, r.rank
-        FROM daily_availability a LEFT JOIN daily_volume v USING (date, symbol)
-        LEFT JOIN volume_rankings r USING (date, symbol)
+        SELECT a.date, a.market, a.symbol, a.available, a.file_size_bytes, v.quote_volume,
+               v.contracts, r.notional_usd, r.rank
+        FROM daily_availability a LEFT JOIN daily_volume v USING (date, market, symbol)
+        LEFT JOIN volume_rankings r USING (date, market, symbol)
     """
     with duckdb.connect(str(released.db_path), read_only=True) as conn:
-        by_symbol = conn.execute(f"{joined} ORDER BY symbol, date").fetchall()
+        by_symbol = conn.execute(f"{joined} ORDER BY market, symbol, date").fetchall()
     with duckdb.connect(str(released.release_dir / "availability.duckdb"), read_only=True) as conn:
         stored_by_symbol = conn.execute("SELECT * FROM daily_by_symbol").fetchall()
         stored_by_date = conn.execute("SELECT * FROM available_by_date").fetchall()
     assert len(by_symbol) > 1000 and stored_by_symbol == by_symbol
-    by_date = sorted((d, s, size) for d, s, ok, size, _, _ in by_symbol if ok)
-    assert stored_by_date == by_date
+    by_date = sorted((d, m, s, size) for d, m, s, ok, size, *_ in by_symbol if ok)
+    assert stored_by_date == by_date and {m for _, m, *_ in by_date} == {"um", "cm"}
 
 
 def test_the_parquet_file_has_the_13_original_columns_in_order(released):
     table = pq.read_table(released.release_dir / "volume-rankings-timeseries.parquet")
     assert table.column_names == PARQUET_COLUMNS
-    assert table.num_rows == counts(released.db_path)["volume_rankings"]
+    assert table.num_rows == len(expected_rankings(released.universe, TINY_START, TINY_END))
     metadata_ = pq.ParquetFile(released.release_dir / "volume-rankings-timeseries.parquet").metadata
     assert metadata_.row_group(0).column(0).compression == "SNAPPY"
     first = table.slice(0, 3).to_pylist()
     assert [r["rank"] for r in first] == [1, 2, 3] and first[0]["date"] == first[2]["date"]
     keys = [(r["date"], r["rank"], r["symbol"]) for r in table.to_pylist()]
     assert keys == sorted(keys)  # read from the release's table, stored in this order
+
+
+def test_coin_m_rankings_have_their_own_parquet_file_with_the_notional_and_contract_sizes(
+    released,
+):
+    table = pq.read_table(released.release_dir / "coin-m-volume-rankings-timeseries.parquet")
+    assert table.column_names == [
+        "notional_usd" if c == "quote_volume_usdt" else c for c in PARQUET_COLUMNS[:-1]
+    ] + ["contract_size_usd", "contract_size_inferred", "generation_timestamp"]
+    expected = expected_rankings(released.universe, TINY_START, TINY_END, "cm")
+    got = {(r["date"], r["symbol"]): r for r in table.to_pylist()}
+    assert len(got) == table.num_rows == len(expected) > 100
+    for row in expected:
+        stored = got[(row["date"], row["symbol"])]
+        assert (stored["rank"], stored["trade_count"]) == (row["rank"], row["trade_count"])
+        assert stored["notional_usd"] == pytest.approx(row["notional_usd"])
+        assert stored["contract_size_usd"] == released.universe.contract_size(row["symbol"])
+    keys = [(r["date"], r["rank"], r["symbol"]) for r in table.to_pylist()]
+    assert keys == sorted(keys)
 
 
 def test_stats_notes_and_summary_give_the_same_figures_under_the_same_names(capsys, released):
@@ -235,7 +258,9 @@ def test_a_history_with_a_hole_is_refused_unless_a_partial_release_is_asked_for(
     assert not refused.success and not (tmp_path / "release").exists()
     (failure,) = refused.get_step_failure_events()
     message = failure.event_specific_data.error.message
-    assert "never checked: 2022-07-11 … 2022-07-31 (21 days)" in message
+    assert "never checked: USD-M: 2022-07-11 … 2022-07-31 (21 days)" in message
+    assert "; COIN-M: 2022-07-11 … 2022-07-31 (21 days); to fill the gap, back-fill " in message
+    assert "volume_rankings with the run config `markets: [cm]`" in message
     assert "back-fill 2022-07-11 … 2022-07-31 (21 days) of daily_availability" in message
     assert "allow_partial: true" in message
 
@@ -299,7 +324,7 @@ def test_an_impossible_bar_stops_the_rankings_and_the_release_and_is_never_publi
         )
     (failure,) = alone.get_step_failure_events()
     assert (
-        "ERROR checks failed: volume_sanity: 11 of 110 bars are impossible"
+        "ERROR checks failed: volume_sanity: 18 of 180 bars are impossible"  # both markets
         in failure.event_specific_data.error.message
     )
     assert not (tmp_path / "release").exists()

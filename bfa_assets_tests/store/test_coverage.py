@@ -62,8 +62,9 @@ def test_unchecked_gives_the_holes_of_any_span():
 
 def test_an_unchecked_day_names_the_checked_ranges_around_it_and_the_gap_to_back_fill():
     message = str(NotChecked(CHECKED, date(2025, 6, 1)))
-    assert message.startswith("2025-06-01 was not checked (the release checked 2024-02-02, then "
-                              "2026-11-06 … 2026-12-05 (30 days), nothing between)")  # fmt: skip
+    assert message.startswith("2025-06-01 was not checked for USD-M (the release checked "
+                              "2024-02-02, then 2026-11-06 … 2026-12-05 (30 days), nothing "
+                              "between)")  # fmt: skip
     assert "back-fill 2024-02-03 … 2026-11-05 (1,007 days) of daily_availability" in message
     before = str(NotChecked(CHECKED, date(2020, 1, 1)))
     assert "first checked days are 2024-01-01 … 2024-01-31 (31 days)" in before
@@ -74,3 +75,15 @@ def test_an_unchecked_day_names_the_checked_ranges_around_it_and_the_gap_to_back
         and "back-fill 2026-12-06 … 2026-12-20" in after
     )
     assert "checked no day at all" in str(NotChecked(Coverage(()), D))
+
+
+def test_a_coin_m_day_is_back_filled_from_its_own_first_day_with_its_own_run_config():
+    first = date(2020, 8, 11)
+    message = str(NotChecked(CHECKED, date(2020, 9, 1), "cm", first))
+    assert message.startswith("2020-09-01 was not checked for COIN-M (the release's first")
+    assert (
+        "back-fill 2020-08-11 … 2023-12-31 (1,238 days) of daily_availability, daily_volume and "
+        "volume_rankings with the run config `markets: [cm]` (Dagster UI" in message
+    )
+    before_it = str(NotChecked(Coverage(()), date(2020, 1, 1), "cm", first))
+    assert "back-fill 2020-01-01 of daily_availability" in before_it  # never before the day

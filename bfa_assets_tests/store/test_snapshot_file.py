@@ -12,6 +12,7 @@ import pyarrow.ipc
 import pytest
 from polars.testing import assert_frame_equal
 
+from bfa_assets.common.markets import MARKETS
 from bfa_assets.release.files import SNAPSHOT
 from bfa_assets.store import queries
 from bfa_assets.store.coverage import Coverage, NotChecked
@@ -22,6 +23,7 @@ from bfa_assets.store.snapshot_file import (
 )
 
 DAY = date(2024, 3, 1)
+INSERT = "INSERT INTO daily_rows (date, symbol, available, file_size_bytes, quote_volume, rank)"
 
 
 @pytest.fixture
@@ -31,28 +33,34 @@ def opened(released):
         yield conn, SnapshotFile(released.release_dir / SNAPSHOT)
 
 
+@pytest.mark.parametrize("market", MARKETS)
 @pytest.mark.parametrize("release", ["released", "released_with_holes"])
-def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike(request, release):
+def test_every_day_equals_the_sql_snapshot_and_an_unchecked_day_is_refused_alike(
+    request, release, market
+):
     folder = request.getfixturevalue(release).release_dir
     snapshots = SnapshotFile(folder / SNAPSHOT)
     with duckdb.connect(str(folder / "availability.duckdb"), read_only=True) as conn:
-        assert snapshots.coverage == Coverage.of(conn)
+        assert snapshots.coverages[market] == Coverage.of(conn, market)
         first, last = conn.execute("SELECT min(date), max(date) FROM probe_log").fetchall()[0]
         rows = refused = 0
         for n in range(-3, (last - first).days + 4):  # and a few days outside the data
             day = first + timedelta(days=n)
             try:
-                expected = queries.snapshot(conn, day)
+                expected = queries.snapshot(conn, day, market=market)
             except NotChecked as sql_refusal:
                 with pytest.raises(NotChecked) as file_refusal:
-                    queries.snapshot(conn, day, snapshots)
+                    queries.snapshot(conn, day, snapshots, market)
                 assert str(file_refusal.value) == str(sql_refusal)
                 refused += 1
                 continue
-            assert queries.snapshot(conn, day, snapshots) == expected
-            assert snapshots.snapshot(day).columns == list(expected.columns)
+            assert queries.snapshot(conn, day, snapshots, market) == expected
+            assert snapshots.snapshot(day, market).columns == list(expected.columns)
             rows += len(expected.rows)
-    assert rows == snapshots.row_count() > 600
+        (available,) = conn.execute(
+            "SELECT count(*) FROM available_by_date WHERE market = ?", [market]
+        ).fetchall()[0]
+    assert rows == available > 300 and snapshots.row_count() > available
     assert refused == {"released": 6, "released_with_holes": 6 + 31 + 1}[release]
 
 
@@ -60,8 +68,8 @@ def test_any_arrow_reader_reads_it_whole_as_the_available_rows_by_date(opened, r
     conn, _ = opened
     whole = pl.read_ipc(released.release_dir / SNAPSHOT)
     by_date = conn.sql(
-        "SELECT date, symbol, file_size_bytes, quote_volume, rank FROM daily_by_symbol "
-        "WHERE available ORDER BY date, symbol"
+        "SELECT date, market, symbol, file_size_bytes, quote_volume, contracts, notional_usd, rank "
+        "FROM daily_by_symbol WHERE available ORDER BY market DESC, date, symbol"  # um, then cm
     )
     assert whole.height > 600
     assert_frame_equal(whole, by_date.pl())
@@ -76,12 +84,20 @@ def available_by_date(
     conn = duckdb.connect(str(tmp_path / "release.duckdb"))
     conn.execute(
         "CREATE TABLE daily_rows (date DATE, symbol VARCHAR, available BOOLEAN, "
-        "file_size_bytes BIGINT, quote_volume DOUBLE, rank INTEGER)"
+        "file_size_bytes BIGINT, quote_volume DOUBLE, rank INTEGER, market VARCHAR DEFAULT 'um', "
+        "contracts DOUBLE, notional_usd DOUBLE)"
     )
+    conn.execute("CREATE TABLE symbols (market VARCHAR, first_1m_date DATE)")
     conn.execute("CREATE TABLE probe_log (date DATE, market VARCHAR DEFAULT 'um')")
     for row in rows:
-        conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 100, 1.5, 1)", row)
-        conn.execute("INSERT INTO daily_rows VALUES (?, 'ZZZ' || ?, false, NULL, NULL, NULL)", row)
+        conn.execute(
+            f"{INSERT} VALUES (?, ?, true, 100, 1.5, 1)",
+            row,
+        )
+        conn.execute(
+            f"{INSERT} VALUES (?, 'ZZZ' || ?, false, NULL, NULL, NULL)",
+            row,
+        )
     for day in sorted({d for d, _ in rows} if checked is None else set(checked)):
         conn.execute("INSERT INTO probe_log (date) VALUES (?)", [day])
     return conn
@@ -150,7 +166,9 @@ def test_a_snapshot_file_from_before_checked_days_were_recorded_says_so(tmp_path
     schema = pa.schema([("date", pa.date32())], metadata={b"first_date": str(DAY).encode()})
     with pa.ipc.new_file(str(path), schema) as writer:
         writer.write_table(pa.table({"date": [DAY]}, schema=schema))
-    with pytest.raises(SnapshotFileError, match=r"no checked_days in its metadata .*release_arti"):
+    with pytest.raises(
+        SnapshotFileError, match=r"no days and no markets in its metadata .*release_arti"
+    ):
         SnapshotFile(path)
 
 
@@ -170,19 +188,23 @@ def test_a_damaged_table_of_batches_is_a_clear_error_when_a_day_is_read(opened, 
     data = bytearray(path.read_bytes())
     data[-1000:-744] = bytes(256)  # inside the footer's list of record batches
     path.write_bytes(data)
-    with pytest.raises(SnapshotFileError, match="cannot read batch"):
+    with pytest.raises(SnapshotFileError, match=r"cannot read (batch|the snapshot file)"):
         snapshots = SnapshotFile(path)
-        first = conn.execute("SELECT min(date) FROM available_by_date").fetchall()[0][0]
-        for n in range(120):
-            snapshots.snapshot(first + timedelta(days=n))
+        for market in MARKETS:
+            for n in range(snapshots.days_stored()):
+                snapshots.stored_batch(n, market)
 
 
 def same_days(a: SnapshotFile, b: SnapshotFile) -> bool:
-    return (a.first_day, a.days_stored(), a.coverage) == (
+    return (a.first_day, a.days_stored(), a.coverages) == (
         b.first_day,
         b.days_stored(),
-        b.coverage,
-    ) and all(a.stored_batch(i).equals(b.stored_batch(i)) for i in range(b.days_stored()))
+        b.coverages,
+    ) and all(
+        a.stored_batch(i, m).equals(b.stored_batch(i, m))
+        for m in MARKETS
+        for i in range(b.days_stored())
+    )
 
 
 @pytest.mark.parametrize(
@@ -202,7 +224,10 @@ def test_an_update_from_the_previous_file_equals_a_whole_write(tmp_path, since, 
     if since is not None:  # the pipeline rewrites every row from `since` on
         conn.execute("DELETE FROM daily_rows WHERE date >= ?", [since])
         for row in [r for r in before if r[0] >= since] + changed:
-            conn.execute("INSERT INTO daily_rows VALUES (?, ?, true, 200, 2.5, 2)", row)
+            conn.execute(
+                f"{INSERT} VALUES (?, ?, true, 200, 2.5, 2)",
+                row,
+            )
         checked = {d for (d,) in conn.execute("SELECT date FROM probe_log").fetchall()}
         for day in sorted({d for d, _ in changed} - checked):
             conn.execute("INSERT INTO probe_log (date) VALUES (?)", [day])

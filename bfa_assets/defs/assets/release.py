@@ -71,12 +71,13 @@ def release_artifact(
     release: ReleaseResource,
 ) -> dg.MaterializeResult:
     """`availability.duckdb` (+ `.gz`), `available-by-date.arrow`,
-    `volume-rankings-timeseries.parquet`, `stats.json`, `RELEASE_NOTES.md` and `SHA256SUMS` in
-    BFA_RELEASE_DIR.
+    `volume-rankings-timeseries.parquet`, `coin-m-volume-rankings-timeseries.parquet`,
+    `stats.json`, `RELEASE_NOTES.md` and `SHA256SUMS` in BFA_RELEASE_DIR, both markets.
 
     The database is a compact copy of every table plus the view `availability_with_volume`
-    under the original tool's 17 column names; the Arrow file holds each day's snapshot as one
-    record batch; the Parquet file has the original 13 columns in their order. The notes state
+    under the original tool's 17 column names (USD-M's rows); the Arrow file holds each market's
+    day's snapshot as one record batch; the USD-M Parquet file has the original 13 columns in
+    their order, COIN-M's its ranking by USD notional. The notes state
     which days were checked and the latest result of every data check. A history with unchecked
     days inside it is refused (unless `allow_partial`), and so is one whose ERROR checks fail.
     The database is brought up to date from the previous release (only the days written since
