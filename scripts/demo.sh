@@ -18,6 +18,7 @@ set -a; source $root/dagster.env; set +a
 export DAGSTER_HOME=$DAGSTER_HOME
 export BFA_VISION_URL=http://$host:$sim_port/data.binance.vision
 export BFA_FAPI_URL=http://$host:$sim_port
+export BFA_DAPI_URL=http://$host:$sim_port
 export BFA_DUCKDB_PATH=$root/data/demo/bfa.duckdb
 export BFA_RELEASE_DIR=$root/data/demo/release
 export BFA_DAILY_SENSOR=off

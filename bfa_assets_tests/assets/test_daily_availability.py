@@ -210,6 +210,7 @@ def test_the_dagster_command_line_materializes_a_partition_range(sim, tiny, tmp_
         **os.environ,
         "BFA_VISION_URL": sim.vision_url,
         "BFA_FAPI_URL": sim.fapi_url,
+        "BFA_DAPI_URL": sim.dapi_url,
         "BFA_DUCKDB_PATH": str(db),
         "DAGSTER_HOME": str(home),
     }

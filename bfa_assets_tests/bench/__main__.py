@@ -257,6 +257,7 @@ def workspace(symbols: int | None, latency_ms: float, storage: str = "batching")
             "DAGSTER_HOME": str(home),
             "BFA_VISION_URL": f"{url}/data.binance.vision",
             "BFA_FAPI_URL": url,
+            "BFA_DAPI_URL": url,
             "BFA_DUCKDB_PATH": f"{tmp}/bfa.duckdb",
             "BFA_RELEASE_DIR": f"{tmp}/release",
         }
@@ -272,8 +273,9 @@ def bench_size(
     storage: str = "batching",
 ) -> SizeResult:
     with workspace(symbols, latency_ms, storage) as (sim, env, tmp):
-        count = httpx.get(f"{sim[0]}/_sim/health").json()["symbols"]
-        print(f"… {count} symbols, {start}..{end}: full history", flush=True)
+        contracts = httpx.get(f"{sim[0]}/_sim/health").json()["contracts"]
+        count = sum(contracts.values())
+        print(f"… {contracts} contracts, {start}..{end}: full history", flush=True)
         result = SizeResult(count, (end - start).days + 1, materialize(env, sim, start, end))
         print(f"  {result.full}", flush=True)
         if not detailed:

@@ -86,6 +86,7 @@ def instance_env(
         "DAGSTER_HOME": str(home),
         "BFA_VISION_URL": vision_url,
         "BFA_FAPI_URL": fapi_url,
+        "BFA_DAPI_URL": fapi_url,  # the simulator serves both REST APIs from one base
         "BFA_DUCKDB_PATH": str(folder / "bfa.duckdb"),
         "BFA_RELEASE_DIR": str(folder / "release"),
         "BFA_FALLBACK_HOUR": "24",

@@ -47,7 +47,8 @@ def environment(sim: SimServer, folder: Path) -> dict:
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
     return {**os.environ, "DAGSTER_HOME": str(home), "BFA_VISION_URL": sim.vision_url,
-            "BFA_FAPI_URL": sim.fapi_url, "BFA_DUCKDB_PATH": str(folder / "bfa.duckdb"),
+            "BFA_FAPI_URL": sim.fapi_url, "BFA_DAPI_URL": sim.dapi_url,
+            "BFA_DUCKDB_PATH": str(folder / "bfa.duckdb"),
             "BFA_RELEASE_DIR": str(folder / "release")}  # fmt: skip
 
 

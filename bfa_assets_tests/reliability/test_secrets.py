@@ -59,7 +59,8 @@ def test_tokens_appear_in_no_log_metadata_event_or_file(sim, tmp_path, monkeypat
     shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
     with serve_fake_github(GITHUB_TOKEN, {"acme/bfa"}) as github, serve_fake_pushover() as pushover:
         env = {"DAGSTER_HOME": str(home), "BFA_VISION_URL": sim.vision_url,
-               "BFA_FAPI_URL": sim.fapi_url, "BFA_DUCKDB_PATH": str(tmp_path / "bfa.duckdb"),
+               "BFA_FAPI_URL": sim.fapi_url, "BFA_DAPI_URL": sim.dapi_url,
+               "BFA_DUCKDB_PATH": str(tmp_path / "bfa.duckdb"),
                "BFA_RELEASE_DIR": str(tmp_path / "release"), "BFA_GITHUB_REPO": "acme/bfa",
                "GITHUB_TOKEN": GITHUB_TOKEN, "BFA_GITHUB_API_URL": github.api_url,
                "PUSHOVER_TOKEN": PUSHOVER_TOKEN, "PUSHOVER_USER": "user-key",
