@@ -4,11 +4,12 @@ on data that has exactly their defect."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from bfa_assets.definitions import ASSETS
 from bfa_assets.defs.checks import CHECKS
@@ -17,8 +18,11 @@ from bfa_assets_tests.pipeline import materialize, run_checks
 from bfa_assets_tests.vision_sim import FaultPlan, SimServer, SymbolLife, Universe, build
 from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_NOW, TINY_QUIRKS, TINY_START
 
-ALL = ["continuity", "completeness", "exchange_info_cross_check", "volume_sanity",
-       "volume_coverage", "ranking_sanity", "release_integrity"]  # fmt: skip
+ALL = ["continuity", "completeness", "file_size_when_available", "exchange_info_cross_check",
+       "volume_sanity", "volume_on_available_days", "volume_coverage", "ranking_sanity",
+       "release_integrity"]  # fmt: skip
+PARTITIONED = ["daily_availability", "daily_volume", "volume_rankings"]
+CM_ONLY = "{ops: {daily_availability: {config: {markets: [cm]}}, daily_volume: {config: {markets: [cm]}}}}"
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
 
@@ -34,7 +38,7 @@ def clean_tiny() -> Universe:
 
 def load(resources, start=TINY_START, end=TINY_END, release=True):
     materialize(["futures_symbols"], resources)
-    for asset in ("daily_availability", "daily_volume", "volume_rankings"):
+    for asset in PARTITIONED:
         materialize([asset], resources, start, end)
     if release:
         materialize(["release_artifact"], resources)
@@ -60,15 +64,50 @@ def test_continuity_lists_the_days_never_probed(resources):
     materialize(["daily_availability"], resources, date(2022, 7, 20), date(2022, 7, 31))
     result = run_checks(resources, "continuity")["continuity"]
     assert not result.passed and result.severity == ERROR
-    assert result.metadata["days_missing"].value == 9
-    assert details(result) == "- 2022-07-11 … 2022-07-19 (9 days)"
+    assert result.metadata["days_missing"].value == 18  # 9 days, in each market
+    assert details(result).splitlines() == [
+        "- 2022-07-11 … 2022-07-19 (9 days): back-fill with the run config "
+        + CM_ONLY.replace("cm", "um"),
+        "- 2022-07-11 … 2022-07-19 (9 days) COIN-M: back-fill with the run config " + CM_ONLY,
+    ]
 
 
-def test_completeness_warns_of_a_collapse_and_forgives_the_newest_day(tmp_path):
-    crash, newest = date(2022, 9, 10), date(2022, 9, 30)
+def test_a_market_never_checked_is_a_hole_from_its_own_first_day_and_the_hint_fills_it(
+    tmp_path,
+):
+    """COIN-M listed its first contract on 07-15: a USD-M-only run leaves COIN-M's days from
+    then unchecked (not those before it had any file), and the run config that the finding
+    names fills exactly them."""
+    lives = [SymbolLife("BTCUSDT", date(2022, 7, 1)),
+             SymbolLife("BTCUSD_PERP", date(2022, 7, 15), quote="USD", market="cm",
+                        contract_size=100.0)]  # fmt: skip
+    with SimServer(Universe(lives, now=datetime(2022, 8, 2, 10, tzinfo=UTC))) as sim:
+        resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
+        materialize(["futures_symbols"], resources)
+        usd_m = {"ops": {"daily_availability": {"config": {"markets": ["um"]}}}}
+        materialize(["daily_availability"], resources, "2022-07-01", "2022-07-31", usd_m)
+        hole = run_checks(resources, "continuity")["continuity"]
+        (line,) = details(hole).splitlines()
+        assert line == (
+            "- 2022-07-15 … 2022-07-31 (17 days) COIN-M: back-fill with the run config " + CM_ONLY
+        )
+        advice = yaml.safe_load(line.split("run config ")[1])
+        materialize(PARTITIONED, resources, "2022-07-15", "2022-07-31", advice)
+        filled = run_checks(resources, "continuity")["continuity"]
+    assert not hole.passed and hole.metadata["cm_days_missing"].value == 17
+    assert filled.passed and filled.metadata["cm_days_checked"].value == 17
+
+
+def test_completeness_judges_each_market_by_its_own_median_and_forgives_its_newest_day(tmp_path):
+    """USD-M: half its symbols miss 09-10. COIN-M: 3 of 10 contracts miss 09-15, a 30 % drop
+    of COIN-M that is only 15 % of both markets together. Both newest days are short."""
+    crash, cm_crash, newest = date(2022, 9, 10), date(2022, 9, 15), date(2022, 9, 30)
     lives = [SymbolLife(f"S{i}USDT", date(2022, 8, 1),
                         gaps=frozenset({crash}) if i < 5 else frozenset(),
                         late={newest: 3} if i < 4 else {}) for i in range(10)]  # fmt: skip
+    lives += [SymbolLife(f"C{i}USD_PERP", date(2022, 8, 1), quote="USD", market="cm",
+                         contract_size=10.0, gaps=frozenset({cm_crash}) if i < 3 else frozenset(),
+                         late={newest: 3} if i < 3 else {}) for i in range(10)]  # fmt: skip
     with SimServer(Universe(lives, now=datetime(2022, 10, 1, 10, tzinfo=UTC))) as sim:
         resources = pipeline_resources(sim, tmp_path / "bfa.duckdb")
         materialize(["futures_symbols"], resources)
@@ -77,9 +116,12 @@ def test_completeness_warns_of_a_collapse_and_forgives_the_newest_day(tmp_path):
     assert not result.passed and result.severity == WARN
     assert details(result).splitlines() == [
         "- 2022-09-10: 5 available, usual 10",
+        "- 2022-09-15 COIN-M: 7 available, usual 10",
+        "- 2022-09-30 COIN-M: 7 available, usual 10 (newest day, may still be publishing)",
         "- 2022-09-30: 6 available, usual 10 (newest day, may still be publishing)",
     ]
-    assert result.metadata["days_pending"].value == 1
+    assert result.metadata["cm_days_short"].value == 1
+    assert result.metadata["days_pending"].value == 2
 
 
 def test_the_exchange_cross_check_lists_both_differences(tmp_path):
