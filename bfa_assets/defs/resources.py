@@ -17,16 +17,18 @@ from typing import ClassVar
 
 import dagster as dg
 import duckdb
+import pydantic
 from dagster_duckdb import DuckDBResource
 
 from bfa_assets.automation.notify import PUSHOVER_URL, send_pushover
+from bfa_assets.automation.probes import probe_symbols
 from bfa_assets.common import settings
 from bfa_assets.exchange.info import ExchangeInfo, try_exchange_info
 from bfa_assets.http.client import HttpClient
 from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
-from bfa_assets.vision.publication import day_published
+from bfa_assets.vision.publication import markets_published
 
 # A sensor's look at Vision: at most ~40 s in all (attempts of at most 10 s within 25 s).
 PROBE_RETRY = RetryPolicy(max_attempts=3, max_total_seconds=25.0, max_wait=5.0)
@@ -53,17 +55,18 @@ class VisionResource(_HttpService):
     def client(self) -> HttpClient:
         return HttpClient(self.vision_url, concurrency=self.concurrency, retry=self.retry())
 
-    def day_published(self, day: date, symbols: list[str]) -> bool:
-        """Whether Vision has the 1m files of `day` for at least half of `symbols`.
+    def published(self, day: date, probes: dict[str, list[str]]) -> dict[str, bool]:
+        """Whether each market of `probes` (market -> its probe symbols) has the 1m files of
+        `day` on Vision for at least half of its symbols.
 
-        For a sensor tick, which Dagster cuts off after 60 s: a few short attempts, then
-        HTTPFailure, instead of the assets' patient policy.
+        For a sensor tick, which Dagster cuts off after 60 s: the markets looked at together,
+        a few short attempts, then HTTPFailure, instead of the assets' patient policy.
         """
 
-        async def probe() -> bool:
-            quick = HttpClient(self.vision_url, concurrency=4, timeout=10, retry=PROBE_RETRY)
+        async def probe() -> dict[str, bool]:
+            quick = HttpClient(self.vision_url, concurrency=8, timeout=10, retry=PROBE_RETRY)
             async with quick as http:
-                return await day_published(http, symbols, day)
+                return await markets_published(http, probes, day)
 
         return asyncio.run(probe())
 
@@ -126,11 +129,22 @@ class AutomationResource(dg.ConfigurableResource):
 
     lookback_days: int = settings.LOOKBACK_DAYS
     fallback_hour: int = settings.FALLBACK_HOUR
-    probe_symbols: list[str] = settings.PROBE_SYMBOLS.split(",")
+    probe_symbols: list[str] = settings.PROBE_SYMBOLS.split(",")  # BFA_PROBE_SYMBOLS' entries
     pushover_token: str | None = None
     pushover_user: str | None = None
     pushover_url: str = PUSHOVER_URL
     notify_success: bool = False
+
+    @pydantic.field_validator("probe_symbols")
+    @classmethod
+    def _probes_readable(cls, entries: list[str]) -> list[str]:
+        """A wrong entry fails the code location's load, saying which (automation/probes.py)."""
+        probe_symbols(entries)
+        return entries
+
+    def probes(self) -> dict[str, list[str]]:
+        """Each market's probe symbols: every market, none without symbols."""
+        return probe_symbols(self.probe_symbols)
 
     def pushover(self, title: str, message: str) -> bool:
         """Send when configured; never raises (a failed notification must not fail anything)."""
