@@ -46,7 +46,7 @@ def continuity(conn: duckdb.DuckDBPyConnection) -> Finding:
     ]
     missing = {market: sum((b - a).days + 1 for a, b in h) for market, h in holes.items()}
     summary = (
-        f"{span(first, last)} checked, no gap"
+        f"{(last - first).days + 1:,} days checked, {span(first, last)}, no gap"
         if not lines
         else f"{len(lines)} unchecked ranges in {span(first, last)} ("
         + ", ".join(f"{NAMES[m]}: {n:,} days" for m, n in missing.items() if n)
