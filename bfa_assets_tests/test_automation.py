@@ -6,9 +6,9 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
-import pydantic
 import pytest
 
+from bfa_assets.automation.probes import BadProbeSymbols
 from bfa_assets.automation.scheduling import Backfill, daily_decision, plan_new_symbol_backfill
 from bfa_assets.defs.notifications import notify_run_failure, notify_run_success
 from bfa_assets.defs.resources import AutomationResource, VisionResource, build_resources
@@ -124,7 +124,7 @@ def test_probes_default_per_market_and_a_bare_name_stays_usd_m():
 ])  # fmt: skip
 def test_unreadable_probe_symbols_fail_the_load_saying_why(monkeypatch, variable, error):
     monkeypatch.setenv("BFA_PROBE_SYMBOLS", variable)
-    with pytest.raises(pydantic.ValidationError, match=re.escape(error)):
+    with pytest.raises(BadProbeSymbols, match=re.escape(error)):
         build_resources()
 
 

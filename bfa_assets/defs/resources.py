@@ -17,7 +17,6 @@ from typing import ClassVar
 
 import dagster as dg
 import duckdb
-import pydantic
 from dagster_duckdb import DuckDBResource
 
 from bfa_assets.automation.notify import PUSHOVER_URL, send_pushover
@@ -135,13 +134,6 @@ class AutomationResource(dg.ConfigurableResource):
     pushover_url: str = PUSHOVER_URL
     notify_success: bool = False
 
-    @pydantic.field_validator("probe_symbols")
-    @classmethod
-    def _probes_readable(cls, entries: list[str]) -> list[str]:
-        """A wrong entry fails the code location's load, saying which (automation/probes.py)."""
-        probe_symbols(entries)
-        return entries
-
     def probes(self) -> dict[str, list[str]]:
         """Each market's probe symbols: every market, none without symbols."""
         return probe_symbols(self.probe_symbols)
@@ -189,6 +181,14 @@ def _int_setting(name: str, default: int) -> int | dg.EnvVar:
     return dg.EnvVar.int(name) if os.environ.get(name) else default
 
 
+def _probe_entries() -> list[str]:
+    """BFA_PROBE_SYMBOLS' entries, read once here so that a wrong entry fails the code
+    location's load, saying which (automation/probes.py), not the sensor's ticks later."""
+    entries = os.environ.get("BFA_PROBE_SYMBOLS", settings.PROBE_SYMBOLS).split(",")
+    probe_symbols(entries)
+    return entries
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "vision": VisionResource(
@@ -210,7 +210,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "automation": AutomationResource(
             lookback_days=_int_setting("BFA_LOOKBACK_DAYS", settings.LOOKBACK_DAYS),
             fallback_hour=_int_setting("BFA_FALLBACK_HOUR", settings.FALLBACK_HOUR),
-            probe_symbols=os.environ.get("BFA_PROBE_SYMBOLS", settings.PROBE_SYMBOLS).split(","),
+            probe_symbols=_probe_entries(),
             pushover_token=_setting("PUSHOVER_TOKEN", None),
             pushover_user=_setting("PUSHOVER_USER", None),
             pushover_url=_setting("BFA_PUSHOVER_URL", PUSHOVER_URL),
