@@ -335,7 +335,7 @@ def per_day_table(page: Page, url: str, path: Path) -> dict[date, tuple[int, ...
     else:
         shown_in = row
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=path)
+    page.screenshot(path=path, animations="disabled")  # the dialog fully faded in
     assert path.stat().st_size > 10_000
     numbers = r"\s+([\d,]+)" * len(FIGURES)
     found = re.findall(rf"^(\d{{4}}-\d\d-\d\d){numbers}\s*$", shown_in.inner_text(), re.MULTILINE)
