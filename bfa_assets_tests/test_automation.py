@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 import pytest
 
+from bfa_assets.automation.probes import BadProbeSymbols
 from bfa_assets.automation.scheduling import Backfill, daily_decision, plan_new_symbol_backfill
 from bfa_assets.defs.notifications import notify_run_failure, notify_run_success
-from bfa_assets.defs.resources import AutomationResource, VisionResource
+from bfa_assets.defs.resources import AutomationResource, VisionResource, build_resources
 from bfa_assets.defs.sensors import daily_lookback, new_symbol_backfill
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.fake_pushover import serve_fake_pushover
@@ -20,9 +22,18 @@ TODAY = datetime.now(UTC).date()
 YESTERDAY = TODAY - timedelta(days=1)
 
 
-def recent_universe(clock: time, extra: list[SymbolLife] = ()) -> Universe:
-    """Three long-lived symbols up to today, seen by the simulator at `clock` today."""
-    lives = [SymbolLife(s, TODAY - timedelta(days=60)) for s in ("BTCUSDT", "ETHUSDT", "XRPUSDT")]
+USD_M_PROBES = ("BTCUSDT", "ETHUSDT", "XRPUSDT")
+COIN_M_PROBES = ("BTCUSD_PERP", "ETHUSD_PERP", "BNBUSD_PERP")
+
+
+def recent_universe(clock: time, extra: list[SymbolLife] = (), coin_m_late: int = 0) -> Universe:
+    """The default probe contracts of both markets, up to today, seen by the simulator at
+    `clock` today; COIN-M publishes yesterday `coin_m_late` days late."""
+    first = TODAY - timedelta(days=60)
+    late = {YESTERDAY: coin_m_late} if coin_m_late else {}
+    lives = [SymbolLife(s, first) for s in USD_M_PROBES]
+    lives += [SymbolLife(s, first, quote="USD", market="cm", contract_size=10.0, late=late)
+              for s in COIN_M_PROBES]  # fmt: skip
     return Universe([*lives, *extra], now=datetime.combine(TODAY, clock, UTC))
 
 
@@ -36,15 +47,16 @@ def evaluate(sensor, sim: SimServer, cursor: str | None = None, **automation):
 # --- the daily decision ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("hour", "published", "last", "expected"), [
-    (8, True, None, "is on Vision"),
-    (8, False, None, "not on Vision yet; fallback at 12:00 UTC"),
-    (12, False, None, "fallback hour 12:00 UTC reached"),
-    (15, True, date(2024, 3, 9), "already requested"),
+@pytest.mark.parametrize(("hour", "unpublished", "last", "expected"), [
+    (8, [], None, "is on Vision"),
+    (8, ["COIN-M"], None, "not on Vision yet (COIN-M); fallback at 12:00 UTC"),
+    (8, ["USD-M", "COIN-M"], None, "not on Vision yet (USD-M and COIN-M)"),
+    (12, ["USD-M"], None, "fallback hour 12:00 UTC reached"),
+    (15, [], date(2024, 3, 9), "already requested"),
 ])  # fmt: skip
-def test_the_daily_decision(hour, published, last, expected):
+def test_the_daily_decision(hour, unpublished, last, expected):
     now = datetime(2024, 3, 10, hour, 5, tzinfo=UTC)
-    decision = daily_decision(now, last, lambda day: published, fallback_hour=12)
+    decision = daily_decision(now, last, lambda day: unpublished, fallback_hour=12)
     assert expected in decision.reason
     assert decision.day == (
         None if "not" in expected or "already" in expected else date(2024, 3, 9)
@@ -68,13 +80,62 @@ def test_the_daily_sensor_requests_one_lookback_run_once_files_are_published():
 def test_the_daily_sensor_waits_until_published_or_the_fallback_hour():
     with SimServer(recent_universe(time(0, 30))) as sim:  # yesterday's files come out ~08:00
         waiting, _ = evaluate(daily_lookback, sim, fallback_hour=24)
-        assert isinstance(waiting, dg.SkipReason) and "not on Vision yet" in waiting.skip_message
+        assert isinstance(waiting, dg.SkipReason)
+        assert "not on Vision yet (USD-M and COIN-M)" in waiting.skip_message
         forced, _ = evaluate(daily_lookback, sim, fallback_hour=0, lookback_days=5)
         (request,) = forced.run_requests
         assert "fallback hour" in request.tags["bfa/trigger"]
         assert request.tags["dagster/asset_partition_range_start"] == str(
             YESTERDAY - timedelta(days=4)
         )
+
+
+def test_the_daily_sensor_waits_for_the_market_that_publishes_last():
+    """USD-M has yesterday, COIN-M not yet: no run, and the skip names the market waited for."""
+    with SimServer(recent_universe(time(23, 0), coin_m_late=1)) as sim:
+        waiting, _ = evaluate(daily_lookback, sim, fallback_hour=24)
+    assert isinstance(waiting, dg.SkipReason)
+    assert f"{YESTERDAY} not on Vision yet (COIN-M)" in waiting.skip_message
+
+
+def test_probes_default_per_market_and_a_bare_name_stays_usd_m():
+    """BFA_PROBE_SYMBOLS as it was before COIN-M (bare names) still means USD-M's probes;
+    COIN-M then keeps its defaults, so both markets are always probed."""
+    assert AutomationResource().probes() == {
+        "um": list(USD_M_PROBES),
+        "cm": list(COIN_M_PROBES),
+    }
+    assert AutomationResource(probe_symbols=["BTCUSDT", "um:ETHUSDT"]).probes() == {
+        "um": ["BTCUSDT", "ETHUSDT"],
+        "cm": list(COIN_M_PROBES),
+    }
+    assert AutomationResource(probe_symbols=["SOLUSDT", "cm:ADAUSD_PERP"]).probes() == {
+        "um": ["SOLUSDT"],
+        "cm": ["ADAUSD_PERP"],
+    }
+
+
+@pytest.mark.parametrize(("variable", "error"), [
+    ("BTCUSDT,xx:FOO", "entry 'xx:FOO': unknown market prefix 'xx'"),
+    ("", "BFA_PROBE_SYMBOLS is empty"),
+    (" , ", "BFA_PROBE_SYMBOLS is empty"),
+    ("BTCUSDT,,ETHUSDT", "BFA_PROBE_SYMBOLS has an empty entry"),
+    ("cm:", "BFA_PROBE_SYMBOLS has an empty entry ('cm:')"),
+])  # fmt: skip
+def test_unreadable_probe_symbols_fail_the_load_saying_why(monkeypatch, variable, error):
+    monkeypatch.setenv("BFA_PROBE_SYMBOLS", variable)
+    with pytest.raises(BadProbeSymbols, match=re.escape(error)):
+        build_resources()
+
+
+def test_the_sensor_never_fires_on_probes_it_did_not_look_at(monkeypatch):
+    """If the probe came back without a market (no symbols to look at), that market counts as
+    unpublished: `all([])` must not start a run before Vision has the day."""
+    monkeypatch.setattr(VisionResource, "published", lambda self, day, probes: {})
+    with SimServer(recent_universe(time(23, 0))) as sim:
+        result, _ = evaluate(daily_lookback, sim, fallback_hour=24)
+    assert isinstance(result, dg.SkipReason)
+    assert "not on Vision yet (USD-M and COIN-M)" in result.skip_message
 
 
 # --- the new-symbol back-fill ---------------------------------------------------------------

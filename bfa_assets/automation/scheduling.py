@@ -16,18 +16,24 @@ class Decision:
 def daily_decision(
     now: datetime,
     last_requested: date | None,
-    published: Callable[[date], bool],
+    unpublished: Callable[[date], list[str]],
     fallback_hour: int,
 ) -> Decision:
-    """Request yesterday once: when its files are on Vision, or at the fallback hour anyway."""
+    """Request yesterday once: when every market has its files on Vision (`unpublished` names
+    the markets that do not yet), or at the fallback hour anyway."""
     yesterday = now.date() - timedelta(days=1)
     if last_requested is not None and last_requested >= yesterday:
         return Decision(None, f"{yesterday} already requested")
     if now.hour >= fallback_hour:
         return Decision(yesterday, f"fallback hour {fallback_hour:02d}:00 UTC reached")
-    if published(yesterday):
+    waiting = unpublished(yesterday)
+    if not waiting:
         return Decision(yesterday, f"{yesterday} is on Vision")
-    return Decision(None, f"{yesterday} not on Vision yet; fallback at {fallback_hour:02d}:00 UTC")
+    return Decision(
+        None,
+        f"{yesterday} not on Vision yet ({' and '.join(waiting)}); "
+        f"fallback at {fallback_hour:02d}:00 UTC",
+    )
 
 
 def lookback_window(yesterday: date, days: int) -> tuple[date, date]:

@@ -13,4 +13,6 @@ RELEASE_DIR = "data/release"  # BFA_RELEASE_DIR
 HTTP_CONCURRENCY = 256  # BFA_HTTP_CONCURRENCY: the most requests to Vision in flight (adaptive)
 LOOKBACK_DAYS = 20  # BFA_LOOKBACK_DAYS: days every daily run re-checks (Vision publishes late)
 FALLBACK_HOUR = 12  # BFA_FALLBACK_HOUR: UTC hour to run although yesterday is not published
-PROBE_SYMBOLS = "BTCUSDT,ETHUSDT,XRPUSDT"  # BFA_PROBE_SYMBOLS: long-lived, to see a day published
+# BFA_PROBE_SYMBOLS: long-lived contracts whose 1m files tell that a day is published; a bare
+# name is USD-M's, `cm:` marks COIN-M's (automation/probes.py). A market left out keeps these.
+PROBE_SYMBOLS = "BTCUSDT,ETHUSDT,XRPUSDT,cm:BTCUSD_PERP,cm:ETHUSD_PERP,cm:BNBUSD_PERP"

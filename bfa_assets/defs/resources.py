@@ -20,13 +20,14 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from bfa_assets.automation.notify import PUSHOVER_URL, send_pushover
+from bfa_assets.automation.probes import probe_symbols
 from bfa_assets.common import settings
 from bfa_assets.exchange.info import ExchangeInfo, try_exchange_info
 from bfa_assets.http.client import HttpClient
 from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
 from bfa_assets.store.schema import migrate
-from bfa_assets.vision.publication import day_published
+from bfa_assets.vision.publication import markets_published
 
 # A sensor's look at Vision: at most ~40 s in all (attempts of at most 10 s within 25 s).
 PROBE_RETRY = RetryPolicy(max_attempts=3, max_total_seconds=25.0, max_wait=5.0)
@@ -53,17 +54,18 @@ class VisionResource(_HttpService):
     def client(self) -> HttpClient:
         return HttpClient(self.vision_url, concurrency=self.concurrency, retry=self.retry())
 
-    def day_published(self, day: date, symbols: list[str]) -> bool:
-        """Whether Vision has the 1m files of `day` for at least half of `symbols`.
+    def published(self, day: date, probes: dict[str, list[str]]) -> dict[str, bool]:
+        """Whether each market of `probes` (market -> its probe symbols) has the 1m files of
+        `day` on Vision for at least half of its symbols.
 
-        For a sensor tick, which Dagster cuts off after 60 s: a few short attempts, then
-        HTTPFailure, instead of the assets' patient policy.
+        For a sensor tick, which Dagster cuts off after 60 s: the markets looked at together,
+        a few short attempts, then HTTPFailure, instead of the assets' patient policy.
         """
 
-        async def probe() -> bool:
-            quick = HttpClient(self.vision_url, concurrency=4, timeout=10, retry=PROBE_RETRY)
+        async def probe() -> dict[str, bool]:
+            quick = HttpClient(self.vision_url, concurrency=8, timeout=10, retry=PROBE_RETRY)
             async with quick as http:
-                return await day_published(http, symbols, day)
+                return await markets_published(http, probes, day)
 
         return asyncio.run(probe())
 
@@ -126,11 +128,15 @@ class AutomationResource(dg.ConfigurableResource):
 
     lookback_days: int = settings.LOOKBACK_DAYS
     fallback_hour: int = settings.FALLBACK_HOUR
-    probe_symbols: list[str] = settings.PROBE_SYMBOLS.split(",")
+    probe_symbols: list[str] = settings.PROBE_SYMBOLS.split(",")  # BFA_PROBE_SYMBOLS' entries
     pushover_token: str | None = None
     pushover_user: str | None = None
     pushover_url: str = PUSHOVER_URL
     notify_success: bool = False
+
+    def probes(self) -> dict[str, list[str]]:
+        """Each market's probe symbols: every market, none without symbols."""
+        return probe_symbols(self.probe_symbols)
 
     def pushover(self, title: str, message: str) -> bool:
         """Send when configured; never raises (a failed notification must not fail anything)."""
@@ -175,6 +181,14 @@ def _int_setting(name: str, default: int) -> int | dg.EnvVar:
     return dg.EnvVar.int(name) if os.environ.get(name) else default
 
 
+def _probe_entries() -> list[str]:
+    """BFA_PROBE_SYMBOLS' entries, read once here so that a wrong entry fails the code
+    location's load, saying which (automation/probes.py), not the sensor's ticks later."""
+    entries = os.environ.get("BFA_PROBE_SYMBOLS", settings.PROBE_SYMBOLS).split(",")
+    probe_symbols(entries)
+    return entries
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "vision": VisionResource(
@@ -196,7 +210,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "automation": AutomationResource(
             lookback_days=_int_setting("BFA_LOOKBACK_DAYS", settings.LOOKBACK_DAYS),
             fallback_hour=_int_setting("BFA_FALLBACK_HOUR", settings.FALLBACK_HOUR),
-            probe_symbols=os.environ.get("BFA_PROBE_SYMBOLS", settings.PROBE_SYMBOLS).split(","),
+            probe_symbols=_probe_entries(),
             pushover_token=_setting("PUSHOVER_TOKEN", None),
             pushover_user=_setting("PUSHOVER_USER", None),
             pushover_url=_setting("BFA_PUSHOVER_URL", PUSHOVER_URL),

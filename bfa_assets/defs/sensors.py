@@ -16,11 +16,13 @@ from bfa_assets.automation.scheduling import (
     lookback_window,
     plan_new_symbol_backfill,
 )
+from bfa_assets.common import markets
 from bfa_assets.defs.assets.availability import daily_availability
 from bfa_assets.defs.assets.symbols import futures_symbols
 from bfa_assets.defs.partitions import range_tags
 from bfa_assets.defs.resources import AutomationResource, VisionResource
 from bfa_assets.http.client import HTTPFailure
+from bfa_assets.quality.findings import scoped_run_config
 
 # Selections from the graph: everything from discovery on, and everything from availability on.
 EVERYTHING = dg.AssetSelection.assets(futures_symbols).downstream()
@@ -43,7 +45,8 @@ DAILY_DEFAULT = (
 def daily_lookback(
     context: dg.SensorEvaluationContext, vision: VisionResource, automation: AutomationResource
 ) -> dg.SensorResult | dg.SkipReason:
-    """Once yesterday's files are on Vision (or at the fallback hour), one run over the lookback.
+    """Once yesterday's files of both markets are on Vision (or at the fallback hour), one run
+    over the lookback, for both markets.
 
     Re-checking the last `lookback_days` days every day picks up late and re-published files.
     The cursor (the last day requested) and the run key per day make each day requested once,
@@ -52,13 +55,15 @@ def daily_lookback(
     and a later tick tries again.
     """
     last = date.fromisoformat(context.cursor) if context.cursor else None
+
+    def unpublished(day: date) -> list[str]:
+        """The markets still without `day`; a market not looked at counts as one (`all([])`
+        is True: nothing seen must never read as published)."""
+        published = vision.published(day, automation.probes())
+        return [markets.name(m) for m in markets.MARKETS if not published.get(m, False)]
+
     try:
-        decision = daily_decision(
-            datetime.now(UTC),
-            last,
-            lambda day: vision.day_published(day, automation.probe_symbols),
-            automation.fallback_hour,
-        )
+        decision = daily_decision(datetime.now(UTC), last, unpublished, automation.fallback_hour)
     except HTTPFailure as error:
         return dg.SkipReason(f"Vision did not answer the publication probe, trying again: {error}")
     if decision.day is None:
@@ -102,11 +107,10 @@ def new_symbol_backfill(
         if not isinstance(plan, Backfill):
             skipped.append(plan)
             continue
-        config = {"config": {"symbols": plan.symbols}}
         requests.append(
             dg.RunRequest(
                 run_key=f"new-symbols-{record.storage_id}",
-                run_config={"ops": {"daily_availability": config, "daily_volume": config}},
+                run_config=scoped_run_config(symbols=plan.symbols),
                 tags={
                     **range_tags(plan.start, plan.end),
                     "bfa/trigger": f"{len(plan.symbols)} new symbols",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from bfa_assets.common.markdown import bullets
+from bfa_assets.common.markets import NAMES
 
 WARN, ERROR = "WARN", "ERROR"
 
@@ -42,3 +43,32 @@ class Finding:
 
 def all_rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
     return conn.execute(sql, params or {}).fetchall()
+
+
+def of_market(market: str) -> str:
+    """Nothing for USD-M (its findings read as they always did), ` COIN-M` for COIN-M: the
+    suffix of a finding's date (`2022-09-02 COIN-M: …`)."""
+    return "" if market == "um" else f" {NAMES[market]}"
+
+
+# The assets whose run config restricts a run to some markets or symbols (defs SymbolFilter);
+# volume_rankings and the release take the whole window.
+SCOPED_ASSETS = ("daily_availability", "daily_volume")
+
+
+def scoped_run_config(
+    markets: list[str] | None = None, symbols: list[str] | None = None
+) -> dict[str, dict]:
+    """The run config of a run restricted to `markets` and/or `symbols`, as Dagster takes it."""
+    config = {"markets": markets or [], "symbols": symbols or []}
+    config = {key: value for key, value in config.items() if value}
+    return {"ops": {asset: {"config": config} for asset in SCOPED_ASSETS}}
+
+
+def as_yaml(config: dict) -> str:
+    """A run config on one line (YAML's flow style), to paste into the UI's Launchpad."""
+    if isinstance(config, dict):
+        return "{" + ", ".join(f"{key}: {as_yaml(value)}" for key, value in config.items()) + "}"
+    if isinstance(config, list):
+        return "[" + ", ".join(as_yaml(item) for item in config) + "]"
+    return str(config)

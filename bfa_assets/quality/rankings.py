@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from bfa_assets.common import markets
-from bfa_assets.quality.findings import ERROR, Finding, all_rows
+from bfa_assets.quality.findings import ERROR, Finding, all_rows, of_market
 
 
 def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
@@ -29,10 +28,10 @@ def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
         ORDER BY 1
     """)  # fmt: skip
     lines = [
-        f"{d}{_of(m)}: ranks {lo}..{hi} with {n} distinct values (not dense from 1)"
+        f"{d}{of_market(m)}: ranks {lo}..{hi} with {n} distinct values (not dense from 1)"
         for d, m, lo, hi, n in dense
     ]
-    lines += [f"{d}{_of(m)}: market shares sum to {total:.4f}" for d, m, total in shares]
+    lines += [f"{d}{of_market(m)}: market shares sum to {total:.4f}" for d, m, total in shares]
     lines += [
         f"{s} is ranked but is {kind or 'unknown'} / {quote or 'unknown quote'}"
         for s, kind, quote in outsiders
@@ -46,8 +45,3 @@ def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
         "ranks dense from 1, shares sum to 100, only each market's cohort"
     )
     return Finding("ranking_sanity", not lines, ERROR, summary, counts, lines)
-
-
-def _of(market: str) -> str:
-    """Nothing for USD-M (its findings read as they always did), ` COIN-M` for COIN-M."""
-    return "" if market == "um" else f" {markets.name(market)}"

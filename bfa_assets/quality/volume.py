@@ -4,37 +4,71 @@ from __future__ import annotations
 
 import duckdb
 
-from bfa_assets.quality.findings import ERROR, WARN, Finding, all_rows
+from bfa_assets.common.markets import MARKETS, NAMES
+from bfa_assets.quality.findings import ERROR, WARN, Finding, all_rows, of_market
+
+# What makes a bar impossible, as (label, SQL condition). Columns of the other market are NULL
+# (USD-M has no contracts, COIN-M no quote volume), and NULL makes no condition true: each
+# market is judged on its own columns.
+IMPOSSIBLE = [
+    ("OHLC outside [low, high]",
+     "low_price > least(open_price, close_price) OR "
+     "high_price < greatest(open_price, close_price) OR low_price > high_price"),
+    ("negative value",
+     "least(open_price, high_price, low_price, close_price, volume_base, quote_volume, "
+     "taker_buy_volume_base, taker_buy_quote_volume, contracts, taker_buy_contracts) < 0 "
+     "OR trade_count < 0"),
+    ("taker-buy above total",
+     "taker_buy_volume_base > volume_base OR taker_buy_quote_volume > quote_volume"),
+    ("taker-buy contracts above contracts", "taker_buy_contracts > contracts"),
+]  # fmt: skip
 
 
 def volume_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
-    """Bars that cannot be: OHLC outside [low, high], negative values, taker-buy above total."""
+    """Bars that cannot be, in each market: OHLC outside [low, high], negative values (COIN-M:
+    contracts too), taker-buy above total (COIN-M: taker-buy contracts above contracts)."""
+    labels = ", ".join(f"CASE WHEN {cond} THEN '{label}' END" for label, cond in IMPOSSIBLE)
+    rows = all_rows(conn, f"""
+        SELECT date, market, symbol, concat_ws(', ', {labels}) AS problems FROM daily_volume
+        WHERE {" OR ".join(f"({cond})" for _, cond in IMPOSSIBLE)}
+        ORDER BY date, market, symbol
+    """)  # fmt: skip  # noqa: S608 - constants only
+    bars = dict(all_rows(conn, "SELECT market, count(*) FROM daily_volume GROUP BY market"))
+    lines = [f"{d}{of_market(m)} {s}: {problems}" for d, m, s, problems in rows]
+    bad = {m: sum(row[1] == m for row in rows) for m in MARKETS}
+    summary = "; ".join(
+        f"{NAMES[m]}: {bad[m]} of {bars.get(m, 0)} bars are impossible"
+        if bad[m]
+        else f"{NAMES[m]}: all {bars.get(m, 0)} bars are sane"
+        for m in MARKETS
+    )
+    counts = {
+        "bars": sum(bars.values()),
+        "bad_bars": len(rows),
+        **{f"{m}_bad_bars": bad[m] for m in MARKETS},
+    }
+    return Finding("volume_sanity", not rows, ERROR, summary, counts, lines)
+
+
+def volume_on_available_days(conn: duckdb.DuckDBPyConnection) -> Finding:
+    """Every volume row sits on an available day of its market and symbol in
+    daily_availability (the original tool's publish gate): a bar of a day without a file is
+    a row the pipeline should never have written."""
     rows = all_rows(conn, """
-        SELECT date, symbol, concat_ws(', ',
-            CASE WHEN low_price > least(open_price, close_price) OR
-                      high_price < greatest(open_price, close_price) OR low_price > high_price
-                 THEN 'OHLC outside [low, high]' END,
-            CASE WHEN least(open_price, high_price, low_price, close_price, volume_base,
-                            quote_volume, taker_buy_volume_base, taker_buy_quote_volume) < 0
-                      OR trade_count < 0 THEN 'negative value' END,
-            CASE WHEN taker_buy_volume_base > volume_base OR taker_buy_quote_volume > quote_volume
-                 THEN 'taker-buy above total' END) AS problems
-        FROM daily_volume
-        WHERE low_price > least(open_price, close_price)
-           OR high_price < greatest(open_price, close_price) OR low_price > high_price
-           OR least(open_price, high_price, low_price, close_price, volume_base, quote_volume,
-                    taker_buy_volume_base, taker_buy_quote_volume) < 0 OR trade_count < 0
-           OR taker_buy_volume_base > volume_base OR taker_buy_quote_volume > quote_volume
-        ORDER BY date, symbol
+        SELECT v.date, v.market, v.symbol,
+               CASE WHEN a.symbol IS NULL THEN 'no availability row'
+                    ELSE 'the day is not available (no 1m file)' END
+        FROM daily_volume v LEFT JOIN daily_availability a USING (date, market, symbol)
+        WHERE a.available IS DISTINCT FROM true
+        ORDER BY v.date, v.market, v.symbol
     """)  # fmt: skip
-    (total,) = all_rows(conn, "SELECT count(*) FROM daily_volume")[0]
-    lines = [f"{d} {s}: {problems}" for d, s, problems in rows]
+    lines = [f"{d} {NAMES[m]} {s}: a volume row, but {why}" for d, m, s, why in rows]
     summary = (
-        f"{len(rows)} of {total} bars are impossible" if rows else f"all {total} bars are sane"
+        f"{len(rows)} volume rows are not on an available day"
+        if rows
+        else "every volume row is on an available day"
     )
-    return Finding(
-        "volume_sanity", not rows, ERROR, summary, {"bars": total, "bad_bars": len(rows)}, lines
-    )
+    return Finding("volume_on_available_days", not rows, ERROR, summary, {"rows": len(rows)}, lines)
 
 
 def volume_coverage(conn: duckdb.DuckDBPyConnection) -> Finding:
@@ -44,7 +78,7 @@ def volume_coverage(conn: duckdb.DuckDBPyConnection) -> Finding:
     whose file failed verification, or that no volume run has covered, is listed.
     """
     rows = all_rows(conn, """
-        SELECT a.date, a.symbol, coalesce(i.issue || coalesce(': ' || i.detail, ''),
+        SELECT a.date, a.market, a.symbol, coalesce(i.issue || coalesce(': ' || i.detail, ''),
                                           'no volume run has covered this day') AS why
         FROM daily_availability a
         ANTI JOIN daily_volume v ON v.date = a.date AND v.market = a.market AND v.symbol = a.symbol
@@ -53,9 +87,9 @@ def volume_coverage(conn: duckdb.DuckDBPyConnection) -> Finding:
         WHERE a.available AND a.date BETWEEN (SELECT min(date) FROM daily_volume)
                                          AND (SELECT max(date) FROM daily_volume)
           AND coalesce(i.issue, '') NOT IN ('no_1d_file', 'no_bar_in_file')
-        ORDER BY a.date, a.symbol
+        ORDER BY a.date, a.market, a.symbol
     """)  # fmt: skip
-    lines = [f"{d} {s}: {why}" for d, s, why in rows]
+    lines = [f"{d}{of_market(m)} {s}: {why}" for d, m, s, why in rows]
     summary = (
         f"{len(rows)} available days with a 1d file have no volume row"
         if rows

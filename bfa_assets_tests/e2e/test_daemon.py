@@ -59,7 +59,9 @@ def test_the_daily_sensor_skips_through_an_outage_then_its_lookback_run_succeeds
     """Vision answers 503 to everything: every tick is skipped, saying why (none fails on
     Dagster's 60 s tick deadline); once Vision answers, the next tick requests the run."""
     today = datetime.now(UTC).date()
-    clock = f"{today}T23:00:00+00:00"  # the simulator has published yesterday's files
+    # The simulator's clock: noon tomorrow, when both markets have published yesterday (the
+    # demo's COIN-M probes publish it a day late: the sensor waits for the later market).
+    clock = f"{today + timedelta(days=1)}T12:00:00+00:00"
     sim_args = ["--scenario", "demo", "--symbols", "12", "--now", clock, "--faults", "503=1.0"]
     with simulator_process(*sim_args) as (url, _):
         env = instance_env(tmp_path, f"{url}/data.binance.vision", url, BFA_LOOKBACK_DAYS="5",

@@ -31,6 +31,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from bfa_assets.common.days import HISTORY_START, Window
+from bfa_assets.common.markets import MARKETS
 from bfa_assets.defs.partitions import range_tags
 from bfa_assets_tests.e2e.conftest import UI_NOW, UI_SYMBOLS
 from bfa_assets_tests.e2e.dagster_dev import (
@@ -297,39 +298,56 @@ def save_graph_after_backfill(page: Page, url: str, path: Path) -> None:
         assert path.stat().st_size > 10_000
 
 
-def figures_per_day(universe, window: Window) -> dict[date, tuple[int, int]]:
-    """(available_symbols, symbols_checked) of each day, as the simulator has them."""
-    figures = {window.start + timedelta(days=i): (0, 0) for i in range(window.days)}
-    for row in universe.availability_truth(window.start, window.end):
-        available, checked = figures[row["date"]]
-        figures[row["date"]] = (available + row["available"], checked + 1)
-    return figures
+# The figures of a daily_availability partition, in the order of its `per_day` table's columns:
+# symbols with a file, in all and per market, and symbols checked.
+FIGURES = ("available_symbols", "um_available_symbols", "cm_available_symbols", "symbols_checked")
 
 
-def per_day_table(page: Page, url: str, path: Path) -> dict[date, tuple[int, int]]:
+def figures_per_day(universe, window: Window) -> dict[date, tuple[int, ...]]:
+    """The FIGURES of each day, as the simulator has them (both markets)."""
+    figures = {window.start + timedelta(days=i): [0, 0, 0, 0] for i in range(window.days)}
+    for market in MARKETS:
+        for row in universe.availability_truth(window.start, window.end, market=market):
+            day = figures[row["date"]]
+            day[0] += row["available"]
+            day[FIGURES.index(f"{market}_available_symbols")] += row["available"]
+            day[3] += 1
+    return {day: tuple(values) for day, values in figures.items()}
+
+
+def per_day_table(page: Page, url: str, path: Path) -> dict[date, tuple[int, ...]]:
     """daily_availability's Overview, Metadata as a table: the latest materialization is the
     back-filled window's newest day, whose `per_day` shows every day of the window; the
-    figures it shows."""
+    figures it shows. A Markdown value this long is folded behind "[Show Markdown]", which
+    opens it in a dialog."""
     page.goto(f"{url}/assets/daily_availability")
     expect(page.get_by_text(str(JANUARY.end), exact=True).first).to_be_visible()  # latest
     page.get_by_role("button", name="Table").click()
     key = page.get_by_text("per_day", exact=True)
     expect(key).to_be_visible()
     page.get_by_text("Description", exact=True).click()  # folded: more room for the table
+    row = key.locator("xpath=ancestor::tr[1]")
+    folded = row.get_by_text("[Show Markdown]")
+    if folded.count():
+        folded.click()
+        shown_in = page.get_by_role("dialog")
+        expect(shown_in.get_by_text(str(JANUARY.end)).first).to_be_visible()
+    else:
+        shown_in = row
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=path)
+    page.screenshot(path=path, animations="disabled")  # the dialog fully faded in
     assert path.stat().st_size > 10_000
-    shown = key.locator("xpath=ancestor::tr[1]").inner_text()
-    rows = re.findall(r"^(\d{4}-\d\d-\d\d)\s+([\d,]+)\s+([\d,]+)\s*$", shown, re.MULTILINE)
-    return {date.fromisoformat(d): (number(a), number(c)) for d, a, c in rows}
+    numbers = r"\s+([\d,]+)" * len(FIGURES)
+    found = re.findall(rf"^(\d{{4}}-\d\d-\d\d){numbers}\s*$", shown_in.inner_text(), re.MULTILINE)
+    return {date.fromisoformat(d): tuple(number(n) for n in figures) for d, *figures in found}
 
 
 def number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def partition_figures(page: Page, url: str, day: date, path: Path) -> tuple[int, int]:
-    """The Partitions tab with the missing days hidden and one day opened: its own figures."""
+def partition_figures(page: Page, url: str, day: date, path: Path) -> tuple[int, ...]:
+    """The Partitions tab with the missing days hidden and one day opened: its own FIGURES."""
     page.goto(f"{url}/assets/daily_availability?view=partitions")
     expect(page.get_by_text(f"Materialized ({JANUARY.days})")).to_be_visible()
     missing = page.get_by_text(f"Missing ({PARTITIONS - JANUARY.days})")
@@ -338,16 +356,14 @@ def partition_figures(page: Page, url: str, day: date, path: Path) -> tuple[int,
     page.get_by_text(str(day), exact=True).first.click()
     expect(page).to_have_url(re.compile(f"partition={day}"))
     metadata = [
-        page.get_by_role("row").filter(has=page.get_by_text(label, exact=True))
-        for label in ("available_symbols", "symbols_checked")
+        page.get_by_role("row").filter(has=page.get_by_text(label, exact=True)) for label in FIGURES
     ]
     for row in metadata:
         expect(row).to_be_visible()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=path)
     assert path.stat().st_size > 10_000
-    available, checked = (number(row.inner_text().split()[1]) for row in metadata)
-    return available, checked
+    return tuple(number(row.inner_text().split()[1]) for row in metadata)
 
 
 def assert_no_plots(page: Page, url: str) -> None:
@@ -368,9 +384,10 @@ query Figures($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asse
 
 
 def assert_each_day_has_its_own_figures(dev: DagsterDev, universe) -> None:
-    """Every partition of both windows carries that day's available symbols (as the ground
-    truth has them), so the Plots tab draws a line per day, not one total copied onto every
-    day; the run's own figures and the `per_day` table are on each window's newest day."""
+    """Every partition of both windows carries that day's available symbols, in all and per
+    market (as the ground truth has them), so the Plots tab draws a line per day, not one
+    total copied onto every day; the run's own figures and the `per_day` table are on each
+    window's newest day."""
     found = dev.graphql(FIGURES_QUERY, key={"path": ["daily_availability"]})["assetOrError"]
     figures = {
         m["partition"]: {e["label"]: e.get("intValue") for e in m["metadataEntries"]}
@@ -378,9 +395,10 @@ def assert_each_day_has_its_own_figures(dev: DagsterDev, universe) -> None:
     }
     expected = {**figures_per_day(universe, JANUARY), **figures_per_day(universe, NEWEST)}
     assert sorted(figures) == sorted(str(day) for day in expected)
-    for day, (available, _) in expected.items():
-        assert figures[str(day)]["available_symbols"] == available, day
-    assert len({f["available_symbols"] for f in figures.values()}) > 1
+    for day, values in expected.items():
+        assert tuple(figures[str(day)][label] for label in FIGURES) == values, day
+    for market in MARKETS:  # a line per day and market, not one total copied onto every day
+        assert len({f[f"{market}_available_symbols"] for f in figures.values()}) > 1
     newest_days = sorted([str(JANUARY.end), str(NEWEST.end)])
     assert sorted(p for p, f in figures.items() if "requests" in f) == newest_days
     assert sorted(p for p, f in figures.items() if "per_day" in f) == newest_days

@@ -56,12 +56,17 @@ def report_per_day(
     context: dg.AssetExecutionContext, per_day: pl.DataFrame, row_count: str
 ) -> None:
     """Each day's own figures on that day's partition (the Plots tab draws them per day);
-    `row_count` names the column that is the day's rows (`dagster/row_count`). Days of the
-    window without a row in `per_day` get zeros."""
+    `row_count` names the column that is the day's rows (`dagster/row_count`). A day of the
+    window without a row in `per_day` had nothing to count: its counts are 0, its other figures
+    (a leader, a share) None, as on a day with rows but no such figure, never a made-up 0."""
     figures = {row.pop("date"): row for row in per_day.to_dicts()}
-    zeros = dict.fromkeys(per_day.columns[1:], 0)
+    nothing = {
+        name: 0 if dtype.is_integer() else None
+        for name, dtype in per_day.schema.items()
+        if name != "date"
+    }
     for key in context.partition_keys:
-        values = figures.get(date.fromisoformat(key), zeros)
+        values = figures.get(date.fromisoformat(key), nothing)
         context.add_asset_metadata(
             {"dagster/row_count": int(values[row_count] or 0), **values}, partition_key=key
         )
