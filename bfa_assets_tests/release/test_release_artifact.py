@@ -286,7 +286,7 @@ def test_the_notes_carry_the_checks_of_the_run_that_built_the_release(sim, tmp_p
     stats = json.loads((tmp_path / "release" / "stats.json").read_text())
     noted = {name for name in evaluations if name != "release_integrity"}
     skipped = "exchange_info_cross_check"  # compares 2022-10-07, which this run did not check
-    assert set(stats["checks"]) == {*noted, skipped} and len(noted) == 5
+    assert set(stats["checks"]) == {*noted, skipped} and len(noted) == 7
     for name in noted:
         outcome = stats["checks"][name]
         assert outcome == (
@@ -294,7 +294,7 @@ def test_the_notes_carry_the_checks_of_the_run_that_built_the_release(sim, tmp_p
         )
     assert stats["checks"][skipped] == "skipped"
     notes = (tmp_path / "release" / "RELEASE_NOTES.md").read_text()
-    assert notes.count("| this run |") == 6
+    assert notes.count("| this run |") == 8
     assert (
         f"| {skipped} | skipped | no result: it could not look (the run's log says why) |" in notes
     )
@@ -324,7 +324,7 @@ def test_an_impossible_bar_stops_the_rankings_and_the_release_and_is_never_publi
         )
     (failure,) = alone.get_step_failure_events()
     assert (
-        "ERROR checks failed: volume_sanity: 18 of 180 bars are impossible"  # both markets
-        in failure.event_specific_data.error.message
+        "ERROR checks failed: volume_sanity: USD-M: 11 of 110 bars are impossible; "
+        "COIN-M: 7 of 70 bars are impossible" in failure.event_specific_data.error.message
     )
     assert not (tmp_path / "release").exists()
