@@ -21,6 +21,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,7 @@ import duckdb
 import httpx
 
 from bfa_assets.common.settings import HTTP_CONCURRENCY as DEFAULT_HTTP_CONCURRENCY
+from bfa_assets.release.build import build_release
 from bfa_assets.release.files import SNAPSHOT
 from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SnapshotFile
@@ -85,6 +87,9 @@ class SizeResult:
     commands: dict[str, whole_commands.Timing] = field(default_factory=dict)
     release_bytes: dict[str, int] = field(default_factory=dict)
     release_step: str = ""  # Markdown: the release step at several lengths of history
+    # the daily lookback on copies of the filled database cut to N days (a daily run's memory
+    # should not grow with the history it sits on)
+    lookbacks: dict[int, RunMeasure] = field(default_factory=dict)
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -271,6 +276,7 @@ def bench_size(
     latency_ms: float,
     detailed: bool,
     storage: str = "batching",
+    lookback_histories: tuple[int, ...] = (),
 ) -> SizeResult:
     with workspace(symbols, latency_ms, storage) as (sim, env, tmp):
         contracts = httpx.get(f"{sim[0]}/_sim/health").json()["contracts"]
@@ -295,7 +301,29 @@ def bench_size(
         result.queries = time_queries(db, day, "BTCUSDT")
         result.commands = whole_commands.time_commands(db, day, "BTCUSDT")
         result.release_step = release_bench.run(tmp / "bfa.duckdb", [1, 3, 6])
+        for days in [d for d in lookback_histories if d < result.days]:
+            print(f"… daily lookback on {days} days of history", flush=True)
+            result.lookbacks[days] = lookback_on_history(env, sim, tmp, days, end)
+            print(f"  {result.lookbacks[days]}", flush=True)
         return result
+
+
+def lookback_on_history(
+    env: dict[str, str], sim: tuple[str, int], tmp: Path, days: int, end: date
+) -> RunMeasure:
+    """The daily lookback on a copy of the filled database cut to its newest `days` days, with
+    that copy's release beside it, as a daily run finds them."""
+    folder = tmp / f"history-{days}"
+    folder.mkdir()
+    db = folder / "bfa.duckdb"
+    release_bench.cut_history(tmp / "bfa.duckdb", db, days)
+    with duckdb.connect(str(db)) as conn:
+        build_release(conn, folder / "release", datetime.now(UTC))
+    cut = {**env, "BFA_DUCKDB_PATH": str(db), "BFA_RELEASE_DIR": str(folder / "release")}
+    try:
+        return materialize(cut, sim, end - timedelta(days=19), end)
+    finally:
+        shutil.rmtree(folder)
 
 
 def machine() -> str:
@@ -331,7 +359,7 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         )
 
     lines = [
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; symbols = USD-M symbols + COIN-M contracts",
         f"Command: `{' '.join(['python -m bfa_assets_tests.bench', *sys.argv[1:]])}` "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {args.latency_ms:g} ms "
         f"per request, HTTP concurrency ceiling {ceiling}. CPU = user + sys seconds (pipeline: "
@@ -371,6 +399,18 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
         lines += [
             f"| {name} | {size / 2**20:.1f} MiB |" for name, size in biggest.release_bytes.items()
         ]
+    if biggest.lookbacks:
+        lines += [
+            "",
+            "| daily lookback (20 days) on a history of | wall | pipeline CPU | peak RSS (MiB) |",
+            "|---|---|---|---|",
+        ]
+        runs_by_days = {**biggest.lookbacks, biggest.days: biggest.lookback}
+        for days, run in sorted(runs_by_days.items()):
+            lines.append(
+                f"| {days:,} days | {run.wall_s:.1f} s | {run.pipeline_cpu_s:.1f} s | "
+                f"{run.peak_rss_mib:.0f} |"
+            )
     if biggest.release_step:
         lines += ["", biggest.release_step]
     return "\n".join(lines)
@@ -398,6 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--instance-storage", choices=STORAGES, default="batching", help="the instance's storage"
     )
+    parser.add_argument(
+        "--lookback-histories",
+        default="650,1300",
+        help="the daily lookback also on copies cut to these many days of history ('' = none)",
+    )
     args = parser.parse_args(argv)
     end = datetime.now(UTC).date() - timedelta(days=1)
     start = max(HISTORY_START, end - timedelta(days=args.days - 1)) if args.days else HISTORY_START
@@ -406,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     storage = args.instance_storage
     results = [bench_size(n, start, end, args.latency_ms, False, storage) for n in sizes]
-    results.append(bench_size(args.symbols, start, end, args.latency_ms, True, storage))
+    histories = tuple(int(d) for d in args.lookback_histories.split(",") if d)
+    results.append(bench_size(args.symbols, start, end, args.latency_ms, True, storage, histories))
     table = report(results, args)
     print(table)
     if not args.no_write:

@@ -89,14 +89,14 @@ def rewrite_lookback(conn: duckdb.DuckDBPyConnection, end: date) -> None:
     rankings.replace_window(conn, start, end, now)
 
 
-def cut_history(source: Path, target: Path, years: int | None) -> date:
-    """Copy the working database, keeping the newest `years` years (all if None); returns the
+def cut_history(source: Path, target: Path, days: int | None) -> date:
+    """Copy the working database, keeping the newest `days` days (all if None); returns the
     newest day."""
     shutil.copyfile(source, target)
     with duckdb.connect(str(target)) as conn:
         (newest,) = conn.execute("SELECT max(date) FROM daily_availability").fetchall()[0]
-        if years is not None:
-            cutoff = {"cutoff": newest - timedelta(days=365 * years - 1)}
+        if days is not None:
+            cutoff = {"cutoff": newest - timedelta(days=days - 1)}
             for table in DATED_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE date < $cutoff", cutoff)
             conn.execute("DELETE FROM volume_files WHERE list_max(bar_days) < $cutoff", cutoff)
@@ -105,7 +105,7 @@ def cut_history(source: Path, target: Path, years: int | None) -> date:
 
 def bench_history(source: Path, years: int | None, folder: Path) -> HistoryResult:
     working = folder / "working.duckdb"
-    newest = cut_history(source, working, years)
+    newest = cut_history(source, working, 365 * years if years else None)
     release = folder / "release"
     with duckdb.connect(str(working)) as conn:
         conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # as the Warehouse sets it

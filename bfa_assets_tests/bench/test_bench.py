@@ -7,14 +7,15 @@ import os
 from bfa_assets_tests.bench import storages
 from bfa_assets_tests.bench.__main__ import main
 
+SMALL = ["--symbols", "12", "--days", "10", "--latency-ms", "0", "--sizes", "", "--no-write",
+         "--lookback-histories", "5"]  # fmt: skip
+
 
 def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
-    assert (
-        main(["--symbols", "12", "--days", "10", "--latency-ms", "0", "--sizes", "", "--no-write"])
-        == 0
-    )
+    assert main(SMALL) == 0
     table = capsys.readouterr().out
-    assert "| full history, empty database | 12 | 10 |" in table
+    # 12 USD-M symbols and the simulator's share of COIN-M contracts (3), counted together
+    assert "| full history, empty database | 15 | 10 |" in table
     row = next(line for line in table.splitlines() if line.startswith("| full history"))
     cells = row.split("|")
     wall, pipeline_cpu, simulator_cpu = (float(c.strip(" s")) for c in cells[4:7])
@@ -24,7 +25,9 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     # neither more than the machine's cores could give in the wall time
     assert 0 <= simulator_cpu < pipeline_cpu <= wall * os.cpu_count()
     assert requests > 12 and in_flight >= 1  # counted by the simulator as it served them
-    assert "| daily lookback (20 days), filled database | 12 | 20 |" in table
+    assert "| daily lookback (20 days), filled database | 15 | 20 |" in table
+    # the lookback on a copy cut to 5 days, beside the one on the whole (10-day) history
+    assert "| 5 days | " in table and "| 10 days | " in table
     for query in ("snapshot", "snapshot (SQL)", "timeline", "range", "top"):
         assert f"| {query} |" in table
     for floor in ("import duckdb", "import pyarrow.ipc"):  # `bfa query` beside its floors
