@@ -54,7 +54,9 @@ def test_a_deployment_on_postgres_runs_the_sensor_a_backfill_and_a_release_acros
 ):
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)
-    clock = f"{today}T23:00:00+00:00"  # the simulator has published yesterday's files
+    # The simulator's clock: noon tomorrow, when both markets have published yesterday (the
+    # demo's COIN-M probes publish it a day late: the sensor waits for the later market).
+    clock = f"{today + timedelta(days=1)}T12:00:00+00:00"
     universe = build("demo", symbols=SYMBOLS, now=datetime.fromisoformat(clock))
     sim_args = ["--scenario", "demo", "--symbols", str(SYMBOLS), "--now", clock]
     with simulator_process(*sim_args) as (url, _):
