@@ -70,7 +70,7 @@ FROM volume_rankings WHERE market = 'um'
 """  # noqa: S608
 # COIN-M's rankings, in the same columns where they mean the same: its measure is the stored
 # `notional_usd` (computed once, with the rankings), and each contract's size in USD (the
-# symbols table's) and whether it was inferred from the bars rather than read from exchangeInfo.
+# symbols table's) and whether it comes from Binance's rule rather than from exchangeInfo.
 COIN_M_PARQUET_QUERY = f"""
 SELECT r.date, r.symbol, r.rank, r.notional_usd, r.trade_count, {RANKING_COLUMNS},
        s.contract_size_usd, r.contract_size_inferred, r.generation_timestamp

@@ -107,7 +107,7 @@ TINY_CM_QUIRKS = {
     "header_island": ("BTCUSD_PERP", _d("2022-07-25")),  # a headered daily file before 08-11
     "delisted": ("EOSUSD_PERP", _d("2022-08-20")),  # last file; absent from dapi exchangeInfo
     # quarterlies: files through the delivery date, absent from dapi exchangeInfo afterwards
-    # (their contract size must be inferred from the bars)
+    # (their contract size then comes from Binance's rule, marked inferred)
     "delivered": (("BTCUSD_220930", "ETHUSD_220930"), _d("2022-09-30")),
     "listed": ("BTCUSD_230331", _d("2022-09-30")),  # first file the day BTCUSD_220930 delivers
     "contract_size": {"BTCUSD": 100, "others": 10},  # USD per contract
