@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from bfa_assets.common.markets import in_cohort
 from bfa_assets.quality.findings import ERROR, Finding, all_rows, of_market
 
 
@@ -20,13 +21,12 @@ def ranking_sanity(conn: duckdb.DuckDBPyConnection) -> Finding:
         WHERE market_share_pct IS NOT NULL
         GROUP BY date, market HAVING abs(sum(market_share_pct) - 100) > 0.01 ORDER BY date, market
     """)  # fmt: skip
-    outsiders = all_rows(conn, """
+    outsiders = all_rows(conn, f"""
         SELECT DISTINCT r.symbol, s.kind, s.quote_asset FROM volume_rankings r
         LEFT JOIN symbols s USING (market, symbol)
-        WHERE s.kind IS DISTINCT FROM 'perpetual'
-           OR (r.market = 'um' AND s.quote_asset IS DISTINCT FROM 'USDT')
+        WHERE s.kind IS DISTINCT FROM 'perpetual' OR NOT coalesce({in_cohort("r.market")}, false)
         ORDER BY 1
-    """)  # fmt: skip
+    """)  # noqa: S608  # fmt: skip
     lines = [
         f"{d}{of_market(m)}: ranks {lo}..{hi} with {n} distinct values (not dense from 1)"
         for d, m, lo, hi, n in dense

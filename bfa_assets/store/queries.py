@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from bfa_assets.common.markets import name
+from bfa_assets.common.markets import COHORTS, name
 from bfa_assets.store.answers import (
     AVAILABLE_ROWS,
     DELISTING_DAYS,
@@ -244,14 +244,6 @@ def delistings(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um") -
     sure = [row for row in answer.rows if row[-1] >= DELISTING_DAYS]
     unsure = [row for row in answer.rows if row[-1] < DELISTING_DAYS]
     return Delistings(day, answer._replace(rows=sure), answer._replace(rows=unsure), DELISTING_DAYS)
-
-
-# Each market's ranked cohort (store/rankings.py ranks them): USD-M's USDT-quoted perpetuals,
-# COIN-M's perpetuals; and how its answers name it.
-COHORTS = {
-    "um": ("quote_asset = 'USDT'", "USDT perpetuals"),
-    "cm": ("true", "COIN-M perpetuals"),
-}
 
 
 def top(conn: duckdb.DuckDBPyConnection, day: date, n: int, market: str = "um") -> Table:

@@ -17,20 +17,21 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 
+from bfa_assets.common.markets import in_cohort
 from bfa_assets.store import changes
 from bfa_assets.store.transactions import transaction
 
 LOOKBACK_DAYS = 30  # the longest rank change
 AVAILABILITY_DAYS = 30  # days_available counts [date - 29, date]
 
-# Each market's cohort and the measure it is ranked by (the one home of both).
-RANKED = """
+# Each market's measure (the one home of it; the cohorts are common.markets.COHORTS).
+RANKED = f"""
 WITH cohort AS (
     SELECT v.date, v.market, v.symbol, v.trade_count, s.contract_size_inferred,
            CASE v.market WHEN 'um' THEN v.quote_volume
                          WHEN 'cm' THEN v.contracts * s.contract_size_usd END AS measure
     FROM daily_volume v JOIN symbols s USING (market, symbol)
-    WHERE s.kind = 'perpetual' AND (v.market = 'cm' OR s.quote_asset = 'USDT')
+    WHERE s.kind = 'perpetual' AND {in_cohort("v.market")}
       AND v.date BETWEEN $volume_from AND $end
 ),
 ranked AS (
@@ -71,7 +72,7 @@ LEFT JOIN recent_availability a
     ON a.market = r.market AND a.symbol = r.symbol AND a.date = r.date
 WHERE r.date BETWEEN $start AND $end
 ORDER BY r.date, r.market, r.rank, r.symbol
-"""
+"""  # noqa: S608
 
 
 def replace_window(
