@@ -26,6 +26,7 @@ from bfa_assets.exchange.info import ExchangeInfo, try_exchange_info
 from bfa_assets.http.client import HttpClient
 from bfa_assets.http.retry import RetryPolicy
 from bfa_assets.release.github import DEFAULT_API_URL, GitHubTarget
+from bfa_assets.store import memory
 from bfa_assets.store.schema import migrate
 from bfa_assets.vision.publication import markets_published
 
@@ -147,14 +148,9 @@ class AutomationResource(dg.ConfigurableResource):
         )
 
 
-# DuckDB's default limit is 80 % of RAM, and it keeps what it read cached up to it; beyond this
-# limit it evicts its cache and spills to its temp directory. A full history's availability
-# write filled DuckDB's cache on top of the Python heap, the run's peak (docs/benchmarks.md).
-DUCKDB_MEMORY_LIMIT = "384MB"
-
-
 class Warehouse(DuckDBResource):
-    """The working DuckDB database (one writer at a time), migrated on every connection.
+    """The working DuckDB database (one writer at a time), migrated on every connection, which
+    may cache up to `store.memory.WRITE_LIMIT`.
 
     The connection is closed however the block ends: dagster-duckdb closes it only when the
     block succeeds, and a connection left open by a failed step keeps the file locked for the
@@ -170,6 +166,14 @@ class Warehouse(DuckDBResource):
                 yield conn
             finally:
                 conn.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection that only reads (the checks), its cache bounded by READ_LIMIT: a check
+        scans whole tables, and its memory must not grow with the history."""
+        with self.get_connection() as conn:
+            conn.execute(f"SET memory_limit = '{memory.READ_LIMIT}'")
+            yield conn
 
 
 def _setting(name: str, default: str | None) -> str | dg.EnvVar | None:
@@ -199,7 +203,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "dapi": DapiResource(dapi_url=_setting("BFA_DAPI_URL", settings.DAPI_URL)),
         "warehouse": Warehouse(
             database=_setting("BFA_DUCKDB_PATH", settings.DUCKDB_PATH),
-            connection_config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+            connection_config={"memory_limit": memory.WRITE_LIMIT},
         ),
         "release": ReleaseResource(
             release_dir=_setting("BFA_RELEASE_DIR", settings.RELEASE_DIR),

@@ -1,14 +1,16 @@
 """A check's verdict on the tables (a Finding), and what every check's logic shares.
 
 Each check (quality/availability.py, volume.py, rankings.py) reads whole tables (fast on
-DuckDB) and returns a Finding that says whether the invariant holds, and if not, which dates or
-symbols break it, so an operator can act without opening a terminal. WARN findings are about
-the data (Vision is late or incomplete); ERROR findings are broken invariants of our own tables.
+DuckDB; a join, a span of days at a time) and returns a Finding that says whether the invariant
+holds, and if not, which dates or symbols break it, so an operator can act without opening a
+terminal. WARN findings are about the data (Vision is late or incomplete); ERROR findings are
+broken invariants of our own tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import duckdb
 
@@ -43,6 +45,26 @@ class Finding:
 
 def all_rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
     return conn.execute(sql, params or {}).fetchall()
+
+
+# Checks that join two dated tables do so a span of days at a time, so that the join's hash
+# table holds a span's rows, not the whole history's.
+SPAN_DAYS = 366
+
+
+def rows_by_span(
+    conn: duckdb.DuckDBPyConnection, sql: str, table: str, params: dict | None = None
+) -> list[tuple]:
+    """The rows of `sql` over all the dates of `table`, in date order: `sql` selects the days
+    `$span_start`..`$span_end` (of every table it reads, so that each is read a span at a time)
+    and is run once per span of SPAN_DAYS."""
+    (first, last) = all_rows(conn, f"SELECT min(date), max(date) FROM {table}")[0]  # noqa: S608
+    rows: list[tuple] = []
+    while first is not None and first <= last:
+        end = min(first + timedelta(days=SPAN_DAYS - 1), last)
+        rows += all_rows(conn, sql, {**(params or {}), "span_start": first, "span_end": end})
+        first = end + timedelta(days=1)
+    return rows
 
 
 def of_market(market: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from bfa_assets.common.markets import MARKETS, NAMES
-from bfa_assets.quality.findings import ERROR, WARN, Finding, all_rows, of_market
+from bfa_assets.quality.findings import ERROR, WARN, Finding, all_rows, of_market, rows_by_span
 
 # What makes a bar impossible, as (label, SQL condition). Columns of the other market are NULL
 # (USD-M has no contracts, COIN-M no quote volume), and NULL makes no condition true: each
@@ -54,14 +54,16 @@ def volume_on_available_days(conn: duckdb.DuckDBPyConnection) -> Finding:
     """Every volume row sits on an available day of its market and symbol in
     daily_availability (the original tool's publish gate): a bar of a day without a file is
     a row the pipeline should never have written."""
-    rows = all_rows(conn, """
+    rows = rows_by_span(conn, """
         SELECT v.date, v.market, v.symbol,
                CASE WHEN a.symbol IS NULL THEN 'no availability row'
                     ELSE 'the day is not available (no 1m file)' END
-        FROM daily_volume v LEFT JOIN daily_availability a USING (date, market, symbol)
-        WHERE a.available IS DISTINCT FROM true
+        FROM daily_volume v LEFT JOIN daily_availability a
+            ON a.date = v.date AND a.market = v.market AND a.symbol = v.symbol
+           AND a.date BETWEEN $span_start AND $span_end
+        WHERE a.available IS DISTINCT FROM true AND v.date BETWEEN $span_start AND $span_end
         ORDER BY v.date, v.market, v.symbol
-    """)  # fmt: skip
+    """, "daily_volume")  # fmt: skip
     lines = [f"{d} {NAMES[m]} {s}: a volume row, but {why}" for d, m, s, why in rows]
     summary = (
         f"{len(rows)} volume rows are not on an available day"
@@ -77,18 +79,18 @@ def volume_coverage(conn: duckdb.DuckDBPyConnection) -> Finding:
     Days are excused when the latest volume run found no 1d file or no bar for them; a day
     whose file failed verification, or that no volume run has covered, is listed.
     """
-    rows = all_rows(conn, """
+    rows = rows_by_span(conn, """
         SELECT a.date, a.market, a.symbol, coalesce(i.issue || coalesce(': ' || i.detail, ''),
                                           'no volume run has covered this day') AS why
         FROM daily_availability a
         ANTI JOIN daily_volume v ON v.date = a.date AND v.market = a.market AND v.symbol = a.symbol
+                                AND v.date BETWEEN $span_start AND $span_end
         LEFT JOIN volume_issues i
             ON i.date = a.date AND i.market = a.market AND i.symbol = a.symbol
-        WHERE a.available AND a.date BETWEEN (SELECT min(date) FROM daily_volume)
-                                         AND (SELECT max(date) FROM daily_volume)
+        WHERE a.available AND a.date BETWEEN $span_start AND $span_end
           AND coalesce(i.issue, '') NOT IN ('no_1d_file', 'no_bar_in_file')
         ORDER BY a.date, a.market, a.symbol
-    """)  # fmt: skip
+    """, "daily_volume")  # fmt: skip
     lines = [f"{d}{of_market(m)} {s}: {why}" for d, m, s, why in rows]
     summary = (
         f"{len(rows)} available days with a 1d file have no volume row"

@@ -32,7 +32,7 @@ from bfa_assets.common.markdown import table
 from bfa_assets.common.markets import MARKETS, name
 from bfa_assets.quality.availability import CONTINUITY
 from bfa_assets.quality.findings import ERROR, Finding
-from bfa_assets.release.database import table_counts
+from bfa_assets.release.database import open_read_only, table_counts
 from bfa_assets.release.files import (
     COIN_M_PARQUET,
     DATABASE,
@@ -52,7 +52,6 @@ from bfa_assets.release.packing import Packed, Previous, gzip_file, sha256_file
 from bfa_assets.release.picture import write_pictures
 from bfa_assets.store.coverage import Coverage, refill_hint, span
 from bfa_assets.store.queries import summary
-from bfa_assets.store.snapshot_file import write_snapshot_file
 
 T = TypeVar("T")
 KEEP_VERSIONS = 2
@@ -174,7 +173,7 @@ def build_release(
             reuse, snapshots = _previous_gzip(previous), _previous_snapshot_file(previous)
         else:
             reuse = snapshots = None
-        with duckdb.connect(str(stage / DATABASE), read_only=True) as copy:
+        with open_read_only(stage / DATABASE) as copy:
             packed = _write_derived_files(copy, stage, about, reuse, snapshots, built.since, clock)
             with clock.step("stats, notes and sums"):
                 stats = release_stats(copy, built, packed, checks)
@@ -221,6 +220,10 @@ def _write_derived_files(
     and starved the gzip thread, which takes it for every chunk, when drawn beside it. USD-M's
     Parquet file is the release's rankings, stored in its order: written without sorting.
     """
+    # pyarrow (~0.2 s to import) only when a release is written, not in every process that
+    # loads the code location (docs/benchmarks.md, a small run's fixed cost).
+    from bfa_assets.store.snapshot_file import write_snapshot_file
+
     with ThreadPoolExecutor(max_workers=1) as background:
         gzipped = background.submit(
             clock.timed("gzip", lambda: gzip_file(stage / DATABASE, stage / DATABASE_GZ, previous))

@@ -24,10 +24,16 @@ from pathlib import Path
 import duckdb
 
 from bfa_assets.release.layout import RELEASE_INFO, STORED, TABLES, About, views
+from bfa_assets.store import memory
 
 READ_TABLES = ("daily_by_symbol", "available_by_date")
 
 EVERY_DAY = date.min  # `since` of a full build
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The release database at `path`, read-only, its cache bounded by `memory.READ_LIMIT`."""
+    return duckdb.connect(str(path), read_only=True, config={"memory_limit": memory.READ_LIMIT})
 
 
 @contextmanager

@@ -133,7 +133,7 @@ def _update(
         return "the previous release's database does not match its SHA256SUMS"
     try:
         database.refresh(conn, target, start.since, about)
-        with duckdb.connect(str(target), read_only=True) as copy:
+        with database.open_read_only(target) as copy:
             released = database.released_counts(copy)
     except duckdb.Error as error:
         return f"the previous release's database could not be updated ({error})"

@@ -11,9 +11,8 @@ from isal import igzip, isal_zlib
 
 from bfa_assets.quality.findings import ERROR, Finding
 from bfa_assets.release import build
-from bfa_assets.release.database import expected_counts, released_counts
+from bfa_assets.release.database import expected_counts, open_read_only, released_counts
 from bfa_assets.release.files import DATABASE, DATABASE_GZ, SNAPSHOT, SUMS
-from bfa_assets.store.snapshot_file import SnapshotFile, SnapshotFileError
 
 
 def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Finding:
@@ -59,6 +58,8 @@ def gunzip_digest(path: Path) -> str:
 
 def _snapshot_problems(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """The snapshot file reads, and holds as many rows as the working db has available."""
+    from bfa_assets.store.snapshot_file import SnapshotFile, SnapshotFileError  # pyarrow: see build
+
     try:
         rows = SnapshotFile(path).row_count()
     except SnapshotFileError as error:
@@ -72,7 +73,7 @@ def _snapshot_problems(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]
 
 def _table_counts(path: Path) -> dict[str, int]:
     try:
-        with duckdb.connect(str(path), read_only=True) as released:
+        with open_read_only(path) as released:
             return released_counts(released)
     except duckdb.Error:
         return {}

@@ -32,6 +32,8 @@ from bfa_assets.store.coverage import Coverage, NotChecked, history_start
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import duckdb
     import polars as pl
 
@@ -62,34 +64,34 @@ def write_snapshot_file(
     `since` are copied from it and only the later days are read and sorted, so that the cost
     of an update does not grow with the history.
     """
-    old = SnapshotFile(previous) if previous is not None else None
+    old = SnapshotFile(previous, mapped=False) if previous is not None else None
     first, kept = _kept_days(old, since)
-    after = first + timedelta(days=len(kept[MARKETS[0]])) if old and kept[MARKETS[0]] else None
+    after = first + timedelta(days=kept) if kept else None
     fresh = {m: _new_days(conn, m, after) for m in MARKETS}
     if after is None:
         first = min((min(days) for _, days in fresh.values() if days), default=date.min)
-        kept = {m: [] for m in MARKETS}
     lasts = [max(days) for _, days in fresh.values() if days]
-    span = max([len(kept[MARKETS[0]])] + [(last - first).days + 1 for last in lasts])
+    span = max([kept] + [(last - first).days + 1 for last in lasts])
     schema = fresh[MARKETS[0]][0].schema
     metadata = {FIRST_DATE: str(first), DAYS: str(span), BLOCKS: ",".join(MARKETS)}
     for m in MARKETS:
         metadata[f"{CHECKED}{m}".encode()] = _checked_days(conn, m).to_text()
         metadata[f"{STARTS}{m}".encode()] = str(history_start(conn, m))
     empty = pa.RecordBatch.from_pylist([], schema=schema)
+    written = 0
     with ipc.new_file(str(path), schema.with_metadata(metadata)) as writer:
         for m in MARKETS:
-            table, rows_of = fresh[m]
-            for batch in kept[m]:
+            for batch in _kept_batches(old, m, kept):
                 writer.write_batch(batch)
+                written += batch.num_rows
+            table, rows_of = fresh[m]
             offset = 0
-            for n in range(len(kept[m]), span):
+            for n in range(kept, span):
                 rows = rows_of.get(first + timedelta(days=n), 0)
                 writer.write_batch(table.slice(offset, rows).to_batches()[0] if rows else empty)
                 offset += rows
-    return sum(b.num_rows for m in MARKETS for b in kept[m]) + sum(
-        t.num_rows for t, _ in fresh.values()
-    )
+            written += offset
+    return written
 
 
 def _new_days(
@@ -115,29 +117,35 @@ def _checked_days(conn: duckdb.DuckDBPyConnection, market: str) -> Coverage:
     return Coverage.from_days(d for (d,) in conn.execute(sql, {"market": market}).fetchall())
 
 
-def _kept_days(
-    old: SnapshotFile | None, since: date | None
-) -> tuple[date, dict[str, list[pa.RecordBatch]]]:
-    """The previous file's first day and, per market, its batches of the days before `since`
-    (none: write the file whole). Days after its last and before `since` had no available
-    symbol then, and nothing before `since` changed: they get empty batches."""
+def _kept_days(old: SnapshotFile | None, since: date | None) -> tuple[date, int]:
+    """The previous file's first day and how many days from it are kept: those before `since`
+    (0: write the file whole). Days after its last and before `since` had no available symbol
+    then, and nothing before `since` changed: they are kept as empty batches."""
     if old is None:
-        return date.min, {m: [] for m in MARKETS}
+        return date.min, 0
     count = old.days_stored() if since is None else (since - old.first_day).days
-    stored = range(min(max(count, 0), old.days_stored()))
-    if not stored:
-        return old.first_day, {m: [] for m in MARKETS}
-    padding = [old.empty] * (count - len(stored))
-    return old.first_day, {m: [old.stored_batch(i, m) for i in stored] + padding for m in MARKETS}
+    return old.first_day, count if min(count, old.days_stored()) > 0 else 0
+
+
+def _kept_batches(old: SnapshotFile | None, market: str, days: int) -> Iterator[pa.RecordBatch]:
+    """`market`'s first `days` batches of the previous file, read one at a time."""
+    for index in range(days):
+        yield old.stored_batch(index, market) if index < old.days_stored() else old.empty
 
 
 class SnapshotFile:
-    """A snapshot file opened for reading; cheap to open, memory-mapped, safe to share."""
+    """A snapshot file opened for reading; cheap to open, memory-mapped, safe to share.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    `mapped=False` reads each batch into memory instead, for copying the file: a mapped file
+    copied whole stays resident (in the process's memory) until it is closed, a read batch only
+    until it is written.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], mapped: bool = True) -> None:
         self._path = path
         try:
-            self._file = ipc.open_file(pa.memory_map(str(path)))
+            source = pa.memory_map(str(path)) if mapped else pa.OSFile(str(path))
+            self._file = ipc.open_file(source)
             metadata = self._file.schema.metadata or {}
             missing = [key.decode() for key in (FIRST_DATE, DAYS, BLOCKS) if key not in metadata]
             if missing:

@@ -181,10 +181,11 @@ class WindowWriter:
                 "AND f.date = v.date)",
                 self.params,
             )
+            # `a.date` bounded too: else the join hashes every available day of the history.
             (gone,) = conn.execute(
                 f"DELETE FROM daily_volume v WHERE {WINDOW} AND NOT EXISTS (SELECT 1 FROM "  # noqa: S608
                 "daily_availability a WHERE a.market = v.market AND a.symbol = v.symbol "
-                "AND a.date = v.date AND a.available)",
+                "AND a.date = v.date AND a.available AND a.date BETWEEN $start AND $end)",
                 self.params,
             ).fetchall()[0]
             conn.execute(f"INSERT INTO daily_volume SELECT * FROM {self.staged}")  # noqa: S608

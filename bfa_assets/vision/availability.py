@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -19,6 +19,8 @@ FOUND_SCHEMA = {
     "last_modified": pl.Datetime("us", "UTC"),
     "etag": pl.String,
 }
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def found_frame(files: list[DayFile]) -> pl.DataFrame:
@@ -29,7 +31,10 @@ def found_frame(files: list[DayFile]) -> pl.DataFrame:
             "date": [f.day for f in files],
             "symbol": [f.symbol for f in files],
             "file_size_bytes": [f.size for f in files],
-            "last_modified": [f.last_modified for f in files],
+            # As integers: Polars converts time-zone-aware datetimes ~4x slower than this.
+            "last_modified": pl.Series(
+                [(f.last_modified - _EPOCH) // _MICROSECOND for f in files], dtype=pl.Int64
+            ).cast(FOUND_SCHEMA["last_modified"]),
             "etag": [f.etag for f in files],
         },
         schema=FOUND_SCHEMA,

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from lxml import etree
@@ -30,7 +31,7 @@ class S3Object(NamedTuple):  # a tuple: a history lists millions, built faster t
     key: str
     size: int
     etag: str  # without the quotes
-    last_modified: datetime
+    last_modified: datetime  # time-zone-aware (UTC)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def parse_page(response: Response) -> ListPage:
     return parse_page_body(response.content)
 
 
+_TZINFO = attrgetter("tzinfo")
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 
 
@@ -76,14 +78,11 @@ def parse_page_body(body: bytes) -> ListPage:
         )
         if not entries == len(keys) == len(sizes) == len(etags) == len(modified):
             raise ValueError("every Contents needs one Key, Size, ETag and LastModified")
+        times = list(map(datetime.fromisoformat, modified))
+        if None in map(_TZINFO, times):  # S3 writes UTC with a `Z`; a naive time means nothing
+            raise ValueError("a LastModified without a time zone")
         objects = list(
-            map(
-                S3Object,
-                keys,
-                map(int, sizes),
-                [etag.strip('"') for etag in etags],
-                map(datetime.fromisoformat, modified),
-            )
+            map(S3Object, keys, map(int, sizes), [etag.strip('"') for etag in etags], times)
         )
         prefixes = fields["Prefix"](root)
         if len(prefixes) != fields["CommonPrefixes"](root):

@@ -6,8 +6,9 @@
 Starts the simulator (`full` scenario, 100 ms latency per request by default) in its own
 process, then runs the real `dagster asset materialize` command over the full history from an
 empty database (all five assets in one run), a daily 20-day lookback on the filled database,
-the queries, and the release step on copies of the filled database cut to 1, 3 and 6 years
-(bench/release.py); prints Markdown tables and (unless --no-write) writes docs/benchmarks.md.
+the queries, a small run beside its floors (bench/small_run.py), and the release step on copies
+of the filled database cut to 1, 3 and 6 years (bench/release.py); prints Markdown tables and
+(unless --no-write) writes docs/benchmarks.md.
 Peak memory is the resident set of the pipeline's whole process tree, sampled every 50 ms.
 CPU is counted apart for the pipeline's process tree and for the simulator, which share the
 machine's cores: a benchmark whose simulator is the bottleneck measures the test double.
@@ -45,6 +46,7 @@ from bfa_assets.store import queries
 from bfa_assets.store.snapshot_file import SnapshotFile
 from bfa_assets_tests.bench import commands as whole_commands
 from bfa_assets_tests.bench import release as release_bench
+from bfa_assets_tests.bench import small_run
 from bfa_assets_tests.instances import STORAGES, dagster_env, storage_env, write_instance
 from bfa_assets_tests.processes import simulator_process
 
@@ -90,6 +92,7 @@ class SizeResult:
     # the daily lookback on copies of the filled database cut to N days (a daily run's memory
     # should not grow with the history it sits on)
     lookbacks: dict[int, RunMeasure] = field(default_factory=dict)
+    small_run: dict[str, tuple[float, float]] = field(default_factory=dict)  # small_run.py
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -277,6 +280,7 @@ def bench_size(
     detailed: bool,
     storage: str = "batching",
     lookback_histories: tuple[int, ...] = (),
+    small_run_turns: int = small_run.TURNS,
 ) -> SizeResult:
     with workspace(symbols, latency_ms, storage) as (sim, env, tmp):
         contracts = httpx.get(f"{sim[0]}/_sim/health").json()["contracts"]
@@ -300,6 +304,8 @@ def bench_size(
         day = _newest_day_with_files(db)  # before ~08:00 UTC yesterday's are not published
         result.queries = time_queries(db, day, "BTCUSDT")
         result.commands = whole_commands.time_commands(db, day, "BTCUSDT")
+        print("… a small run", flush=True)
+        result.small_run = small_run.time_small_run(env, tmp / "bfa.duckdb", end, small_run_turns)
         result.release_step = release_bench.run(tmp / "bfa.duckdb", [1, 3, 6])
         for days in [d for d in lookback_histories if d < result.days]:
             print(f"… daily lookback on {days} days of history", flush=True)
@@ -411,6 +417,8 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> str:
                 f"| {days:,} days | {run.wall_s:.1f} s | {run.pipeline_cpu_s:.1f} s | "
                 f"{run.peak_rss_mib:.0f} |"
             )
+    if biggest.small_run:
+        lines += ["", *small_run.table(biggest.small_run)]
     if biggest.release_step:
         lines += ["", biggest.release_step]
     return "\n".join(lines)
@@ -443,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         default="650,1300",
         help="the daily lookback also on copies cut to these many days of history ('' = none)",
     )
+    parser.add_argument(
+        "--small-run-turns", type=int, default=small_run.TURNS, help="turns of the small run"
+    )
     args = parser.parse_args(argv)
     end = datetime.now(UTC).date() - timedelta(days=1)
     start = max(HISTORY_START, end - timedelta(days=args.days - 1)) if args.days else HISTORY_START
@@ -452,7 +463,12 @@ def main(argv: list[str] | None = None) -> int:
     storage = args.instance_storage
     results = [bench_size(n, start, end, args.latency_ms, False, storage) for n in sizes]
     histories = tuple(int(d) for d in args.lookback_histories.split(",") if d)
-    results.append(bench_size(args.symbols, start, end, args.latency_ms, True, storage, histories))
+    results.append(
+        bench_size(
+            args.symbols, start, end, args.latency_ms, True, storage, histories,
+            args.small_run_turns,
+        )
+    )  # fmt: skip
     table = report(results, args)
     print(table)
     if not args.no_write:

@@ -72,12 +72,15 @@ def sub_commands(db: Path, alone: Path, day: date, symbol: str) -> dict[str, tup
     }
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """Wall and CPU milliseconds of one run of `command` (which must succeed)."""
+def timed_run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one run of `command` (which must succeed; what it logs is
+    shown only when it fails)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr.decode()[-4000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall * 1000, cpu * 1000
@@ -101,7 +104,7 @@ def time_commands(db: Path, day: date, symbol: str, repeats: int = REPEATS) -> d
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
         for _ in range(repeats):
             for name, command in runs.items():
-                samples[name].append(_run(command))
+                samples[name].append(timed_run(command))
     return {
         name: Timing(
             statistics.median(w for w, _ in taken), statistics.median(c for _, c in taken),

@@ -26,10 +26,9 @@ from tempfile import TemporaryDirectory
 
 import duckdb
 
-from bfa_assets.defs.resources import DUCKDB_MEMORY_LIMIT
 from bfa_assets.release.build import Release, build_release
 from bfa_assets.release.files import DATABASE, DATABASE_GZ
-from bfa_assets.store import availability, rankings
+from bfa_assets.store import availability, memory, rankings
 from bfa_assets.store import volume as volume_store
 from bfa_assets.store.transactions import stage
 from bfa_assets.vision.volume.bars import parse_bars
@@ -108,7 +107,7 @@ def bench_history(source: Path, years: int | None, folder: Path) -> HistoryResul
     newest = cut_history(source, working, 365 * years if years else None)
     release = folder / "release"
     with duckdb.connect(str(working)) as conn:
-        conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # as the Warehouse sets it
+        conn.execute(f"SET memory_limit = '{memory.WRITE_LIMIT}'")  # as the Warehouse sets it
         (rows, first_day) = conn.execute(
             "SELECT count(*), min(date) FROM daily_availability"
         ).fetchall()[0]

@@ -8,7 +8,7 @@ from bfa_assets_tests.bench import storages
 from bfa_assets_tests.bench.__main__ import main
 
 SMALL = ["--symbols", "12", "--days", "10", "--latency-ms", "0", "--sizes", "", "--no-write",
-         "--lookback-histories", "5"]  # fmt: skip
+         "--lookback-histories", "5", "--small-run-turns", "1"]  # fmt: skip
 
 
 def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
@@ -33,6 +33,9 @@ def test_the_benchmark_runs_end_to_end_on_a_small_setting(capsys):
     for floor in ("import duckdb", "import pyarrow.ipc"):  # `bfa query` beside its floors
         assert f"| floor: `{floor}` |" in table
     assert "| delistings | " in table and "| summary | " in table
+    # a small run beside Dagster's own floor for the same command
+    assert "| a partitioned asset that does nothing, 3 partitions | " in table
+    assert "| bfa: `daily_volume` and its checks, 3 days, 50 symbols | " in table
     assert "| availability.duckdb |" in table and "| available-by-date.arrow |" in table
     # the release step, on the database the lookback left (20 days)
     assert "| whole history | 20 | " in table and "| 1 year | 20 | " in table

@@ -58,6 +58,11 @@ def test_pages_are_parsed_by_structure_not_by_collecting_every_prefix():
             b"<ListBucketResult><Contents><Key>a</Key><Size>x</Size></Contents></ListBucketResult>",
             "malformed",
         ),
+        (
+            b"<ListBucketResult><Contents><Key>a</Key><Size>1</Size><ETag>e</ETag>"
+            b"<LastModified>2024-01-02T08:48:00</LastModified></Contents></ListBucketResult>",
+            "without a time zone",
+        ),
     ],
 )
 def test_hostile_or_broken_pages_are_bad_responses(body, message):
