@@ -4,6 +4,8 @@ whole window."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -105,27 +107,61 @@ def replace_window(
     checked_at: datetime,
     scope: Scope = EVERYTHING,
 ) -> None:
-    """Replace the window's rows (of the scope's markets and symbols) in one transaction.
-    `parts` are staged one at a time (see `staging_table`), so that only one part is ever built
-    in memory.
-
-    probe_log records a day as checked for a market only when every known symbol of that
-    market was checked: a run restricted to some symbols claims nothing, and a run restricted
-    to one market claims nothing for the other.
-    """
-    window = {"start": start, "end": end}
-    with staging_table(conn, "daily_availability") as staged:
+    """Replace the window's rows (of the scope's markets and symbols) by `parts`, in one
+    transaction (see `WindowWriter`)."""
+    with window_writer(conn, start, end, scope) as writer:
         for part in parts:
-            stage(conn, staged, part)
-        with transaction(conn):
-            conn.execute(
+            writer.add(part)
+        writer.finish(checked_at)
+
+
+@contextmanager
+def window_writer(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, scope: Scope = EVERYTHING
+) -> Iterator[WindowWriter]:
+    """A writer of the window's rows, part by part; `finish` writes them all in one
+    transaction. If the block raises before that, nothing is written."""
+    with staging_table(conn, "daily_availability") as staged:
+        yield WindowWriter(conn, staged, start, end, scope)
+
+
+@dataclass
+class WindowWriter:
+    """Replaces the window's rows (of the scope's markets and symbols).
+
+    Parts are staged one at a time as they are built (see `staging_table`), so that only one
+    is ever in memory. probe_log records a day as checked for a market only when every known
+    symbol of that market was checked: a run restricted to some symbols claims nothing, and a
+    run restricted to one market claims nothing for the other.
+    """
+
+    conn: duckdb.DuckDBPyConnection
+    staged: str  # the staging table
+    start: date
+    end: date
+    scope: Scope
+
+    @property
+    def params(self) -> dict:
+        return window_params(self.start, self.end, self.scope)
+
+    def add(self, part: pl.DataFrame) -> None:
+        """Stage rows of the window (AVAILABILITY_SCHEMA)."""
+        stage(self.conn, self.staged, part)
+
+    def finish(self, checked_at: datetime) -> None:
+        """In one transaction: the window's rows replaced by the staged ones, the change
+        logged, and (for a run over whole markets) the days recorded as checked at
+        `checked_at`."""
+        with transaction(self.conn):
+            self.conn.execute(
                 f"DELETE FROM daily_availability WHERE {WINDOW}",  # noqa: S608
-                window_params(start, end, scope),
+                self.params,
             )
-            conn.execute(f"INSERT INTO daily_availability SELECT * FROM {staged}")  # noqa: S608
-            changes.record(conn, "daily_availability", start, end, scope)
-            if scope.whole:  # the window now holds exactly the new rows of its markets
-                conn.execute(
+            self.conn.execute(f"INSERT INTO daily_availability SELECT * FROM {self.staged}")  # noqa: S608
+            changes.record(self.conn, "daily_availability", self.start, self.end, self.scope)
+            if self.scope.whole:  # the window now holds exactly the new rows of its markets
+                self.conn.execute(
                     """
                     INSERT OR REPLACE INTO probe_log
                     SELECT d::DATE, m.market, $checked,
@@ -135,7 +171,12 @@ def replace_window(
                     LEFT JOIN daily_availability a ON a.date = d::DATE AND a.market = m.market
                     GROUP BY d, m.market
                     """,
-                    window | {"checked": checked_at, "markets": list(scope.markets)},
+                    {
+                        "start": self.start,
+                        "end": self.end,
+                        "checked": checked_at,
+                        "markets": list(self.scope.markets),
+                    },
                 )
 
 

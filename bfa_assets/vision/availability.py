@@ -51,31 +51,33 @@ async def list_window(
     first_days: dict[str, date],
     start: date,
     end: date,
+    on_listed: Callable[[str, pl.DataFrame], None],
     on_progress: Callable[[str], None] = lambda _: None,
-) -> dict[str, pl.DataFrame]:
-    """Each symbol's (of `market`) 1m files for [start, end] (FOUND_SCHEMA), or WindowFailed
-    naming each failure.
+) -> None:
+    """List each symbol's (of `market`) 1m files for [start, end] and hand them to `on_listed`
+    (symbol, FOUND_SCHEMA frame) as each listing completes; raise WindowFailed naming each
+    failure once every listing has ended.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
-    The frames stay apart: rows are built a few symbols at a time, and a whole history's files
-    concatenated, then split again, cost two more copies of them at the run's peak of memory.
+    Nothing is kept here: a whole history's listed files, held until the window is written, were
+    the run's peak of memory and grew with the history (docs/benchmarks.md, memory).
     """
     symbols = list(first_days)
     done = 0
     step = max(1, len(symbols) // 10)
 
-    async def one(symbol: str) -> pl.DataFrame:
+    async def one(symbol: str) -> None:
         nonlocal done
         first = max(start, first_days[symbol])
         listed = first <= end
         files = await list_daily_files(http, market, symbol, "1m", first, end) if listed else []
+        on_listed(symbol, found_frame(files))
         done += 1
         if done % step == 0 or done == len(symbols):
             on_progress(
                 f"listed 1m files of {done}/{len(symbols)} {markets.name(market)} symbols "
                 f"({http.stats.requests} requests, {http.stats.retries} retries)"
             )
-        return found_frame(files)
 
     results = await asyncio.gather(*(one(s) for s in symbols), return_exceptions=True)
     failures = {s: r for s, r in zip(symbols, results, strict=True) if isinstance(r, BaseException)}
@@ -85,4 +87,3 @@ async def list_window(
             f"listing {markets.name(market)} 1m files for {start}..{end} failed for "
             f"{len(failures)} symbol(s): {details}"
         )
-    return dict(zip(symbols, results, strict=True))  # type: ignore[arg-type]

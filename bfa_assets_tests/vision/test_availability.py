@@ -17,11 +17,17 @@ HISTORY_START = date(2019, 9, 25)
 
 
 def listed(sim, first_days: dict[str, date], start: date, end: date):
+    found: dict[str, pl.DataFrame] = {}
+
+    def take(symbol: str, files: pl.DataFrame) -> None:
+        assert symbol not in found  # each symbol handed on once
+        found[symbol] = files
+
     async def go():
         async with HttpClient(sim.vision_url) as http:
-            found = await list_window(http, "um", first_days, start, end)
-        assert list(found) == list(first_days)  # one frame per symbol, in the given order
-        return pl.concat(found.values()), http.stats
+            await list_window(http, "um", first_days, start, end, take)
+        assert sorted(found) == sorted(first_days)  # one frame per symbol
+        return pl.concat(found[s] for s in first_days), http.stats
 
     return asyncio.run(go())
 
