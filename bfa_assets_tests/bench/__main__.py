@@ -19,6 +19,7 @@ The Dagster instance is the embedded one (`batching`) unless --instance-storage 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -194,7 +195,13 @@ def from_event_log(env: dict[str, str], measure: RunMeasure) -> None:
     )
 
 
-def materialize(env: dict[str, str], sim: tuple[str, int], start: date, end: date) -> RunMeasure:
+def materialize(
+    env: dict[str, str],
+    sim: tuple[str, int],
+    start: date,
+    end: date,
+    run_config: dict | None = None,
+) -> RunMeasure:
     command = [
         str(BIN / "dagster"),
         "asset",
@@ -205,6 +212,7 @@ def materialize(env: dict[str, str], sim: tuple[str, int], start: date, end: dat
         ASSETS,
         "--partition-range",
         f"{start}...{end}",
+        *(["--config-json", json.dumps(run_config)] if run_config else []),
     ]
     measure = run_measured(command, env, *sim)
     from_event_log(env, measure)

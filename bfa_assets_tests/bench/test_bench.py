@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bfa_assets_tests.bench import storages
+from bfa_assets_tests.bench import markets, storages
 from bfa_assets_tests.bench.__main__ import main
 
 SMALL = ["--symbols", "12", "--days", "10", "--latency-ms", "0", "--sizes", "", "--no-write",
@@ -51,3 +51,17 @@ def test_the_storage_comparison_runs_on_each_instance_storage(capsys):
         assert row.endswith("| — |")  # no PostgreSQL server
     (postgres,) = [line for line in table.splitlines() if line.startswith("| postgres | ")]
     assert postgres.endswith(" s |")  # the server's CPU, measured
+
+
+def test_the_full_history_runs_per_market(capsys):
+    assert markets.main(["--symbols", "6", "--days", "3", "--latency-ms", "0", "--no-write"]) == 0
+    rows = {
+        line.split("|")[1].strip(): line.split("|")
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("| USD-M") or line.startswith("| COIN-M")
+    }
+    assert list(rows) == ["USD-M", "COIN-M", "USD-M and COIN-M"]
+    requests = {label: int(cells[5]) for label, cells in rows.items()}
+    # a run restricted to one market lists and fetches that market's files only
+    assert requests["USD-M"] < requests["USD-M and COIN-M"]
+    assert requests["COIN-M"] < requests["USD-M and COIN-M"]
