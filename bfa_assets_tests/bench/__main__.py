@@ -480,13 +480,18 @@ def main(argv: list[str] | None = None) -> int:
     table = report(results, args)
     print(table)
     if not args.no_write:
-        page = PROJECT / "docs" / "benchmarks.md"
-        text = page.read_text()
-        marker = "<!-- bench:results -->"
-        before, _, rest = text.partition(marker)
-        _, _, after = rest.partition("<!-- /bench:results -->")
-        page.write_text(f"{before}{marker}\n{table}\n<!-- /bench:results -->{after}")
+        write_section("results", table)
     return 0
+
+
+def write_section(name: str, text: str) -> None:
+    """Replace what docs/benchmarks.md holds between `<!-- bench:NAME -->` and its closing
+    marker by `text` (each benchmark command writes its own section)."""
+    page = PROJECT / "docs" / "benchmarks.md"
+    opening, closing = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    before, _, rest = page.read_text().partition(opening)
+    _, _, after = rest.partition(closing)
+    page.write_text(f"{before}{opening}\n{text}\n{closing}{after}")
 
 
 if __name__ == "__main__":

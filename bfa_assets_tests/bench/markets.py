@@ -21,16 +21,15 @@ from bfa_assets.common.markets import MARKETS, NAMES
 from bfa_assets.quality.findings import scoped_run_config
 from bfa_assets_tests.bench.__main__ import (
     HISTORY_START,
-    PROJECT,
     RunMeasure,
     bench_parser,
     machine,
     materialize,
     workspace,
+    write_section,
 )
 from bfa_assets_tests.instances import write_instance
 
-MARKERS = ("<!-- bench:markets -->", "<!-- /bench:markets -->")
 STEPS = ("daily_availability", "daily_volume")
 
 
@@ -78,20 +77,13 @@ def report(runs: dict[str, RunMeasure], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write(table: str) -> None:
-    page = PROJECT / "docs" / "benchmarks.md"
-    before, _, rest = page.read_text().partition(MARKERS[0])
-    _, _, after = rest.partition(MARKERS[1])
-    page.write_text(f"{before}{MARKERS[0]}\n{table}\n{MARKERS[1]}{after}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("python -m bfa_assets_tests.bench.markets", __doc__)
     args = parser.parse_args(argv)
     table = report(measure_markets(args.symbols, args.days, args.latency_ms), args)
     print(table)
     if not args.no_write:
-        write(table)
+        write_section("markets", table)
     return 0
 
 

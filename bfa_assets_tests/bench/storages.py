@@ -22,16 +22,14 @@ from datetime import UTC, datetime, timedelta
 
 from bfa_assets_tests.bench.__main__ import (
     HISTORY_START,
-    PROJECT,
     bench_parser,
     machine,
     materialize,
     workspace,
+    write_section,
 )
 from bfa_assets_tests.instances import STORAGES
 from bfa_assets_tests.postgres import server_cpu_seconds
-
-MARKERS = ("<!-- bench:storages -->", "<!-- /bench:storages -->")
 
 
 @dataclass(frozen=True)
@@ -84,13 +82,6 @@ def report(runs: list[StorageRun], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write(table: str) -> None:
-    page = PROJECT / "docs" / "benchmarks.md"
-    before, _, rest = page.read_text().partition(MARKERS[0])
-    _, _, after = rest.partition(MARKERS[1])
-    page.write_text(f"{before}{MARKERS[0]}\n{table}\n{MARKERS[1]}{after}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("python -m bfa_assets_tests.bench.storages", __doc__)
     parser.add_argument("--storages", default=",".join(STORAGES), help="which, in this order")
@@ -102,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     table = report(runs, args)
     print(table)
     if not args.no_write:
-        write(table)
+        write_section("storages", table)
     return 0
 
 
