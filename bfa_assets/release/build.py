@@ -220,8 +220,8 @@ def _write_derived_files(
     and starved the gzip thread, which takes it for every chunk, when drawn beside it. USD-M's
     Parquet file is the release's rankings, stored in its order: written without sorting.
     """
-    # pyarrow (~0.2 s to import) only when a release is written, not in every process that
-    # loads the code location (docs/benchmarks.md, a small run's fixed cost).
+    # pyarrow is imported only when a release is written, not by every process that loads the
+    # code location (docs/benchmarks.md, a small run's fixed cost).
     from bfa_assets.store.snapshot_file import write_snapshot_file
 
     with ThreadPoolExecutor(max_workers=1) as background:

@@ -6,8 +6,9 @@ then grows with the tables it scans, that is with the length of the history, unl
 bounds it (docs/benchmarks.md, memory).
 """
 
-# The working database, where windows are written: a full history's writes fill this much
-# cache on top of the Python heap (the run's peak), and need no more to stay fast.
+# The working database, where windows are written. The primary keys' indexes are pinned in this
+# memory while a window commits, and they grow with the rows: a much lower limit fails a whole
+# history's commit ("failed to pin block"); a higher one only adds cache to the run's peak.
 WRITE_LIMIT = "384MB"
 
 # Connections that only read whole tables: the checks, and the release's files written from its

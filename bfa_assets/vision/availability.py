@@ -31,7 +31,7 @@ def found_frame(files: list[DayFile]) -> pl.DataFrame:
             "date": [f.day for f in files],
             "symbol": [f.symbol for f in files],
             "file_size_bytes": [f.size for f in files],
-            # As integers: Polars converts time-zone-aware datetimes ~4x slower than this.
+            # As integers: Polars converts time-zone-aware datetimes several times slower.
             "last_modified": pl.Series(
                 [(f.last_modified - _EPOCH) // _MICROSECOND for f in files], dtype=pl.Int64
             ).cast(FOUND_SCHEMA["last_modified"]),
@@ -59,8 +59,8 @@ async def list_window(
     failure once every listing has ended.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
-    Nothing is kept here: a whole history's listed files, held until the window is written, were
-    the run's peak of memory and grew with the history (docs/benchmarks.md, memory).
+    Nothing is kept here: a whole history's listed files, held until the window is written, would
+    be the run's peak of memory and grow with the history (docs/benchmarks.md, memory).
     """
     symbols = list(first_days)
     done = 0

@@ -477,11 +477,25 @@ def main(argv: list[str] | None = None) -> int:
             args.small_run_turns,
         )
     )  # fmt: skip
-    table = report(results, args)
-    print(table)
-    if not args.no_write:
-        write_section("results", table)
+    publish("results", report(results, args), args.no_write)
     return 0
+
+
+def heading(module: str, latency_ms: float) -> list[str]:
+    """The first lines of a benchmark command's section: the machine and the command."""
+    return [
+        f"Machine: {machine()}",
+        f"Command: `{' '.join([f'python -m {module}', *sys.argv[1:]])}` "
+        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {latency_ms:g} ms.",
+    ]
+
+
+def publish(name: str, table: str, no_write: bool) -> None:
+    """Print a benchmark command's section and (unless `no_write`) write it into
+    docs/benchmarks.md."""
+    print(table)
+    if not no_write:
+        write_section(name, table)
 
 
 def write_section(name: str, text: str) -> None:

@@ -23,10 +23,10 @@ from bfa_assets_tests.bench.__main__ import (
     HISTORY_START,
     RunMeasure,
     bench_parser,
-    machine,
+    heading,
     materialize,
+    publish,
     workspace,
-    write_section,
 )
 from bfa_assets_tests.instances import write_instance
 
@@ -59,9 +59,7 @@ def measure_markets(
 
 def report(runs: dict[str, RunMeasure], args: argparse.Namespace) -> str:
     lines = [
-        f"Machine: {machine()}",
-        f"Command: `{' '.join(['python -m bfa_assets_tests.bench.markets', *sys.argv[1:]])}` "
-        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {args.latency_ms:g} ms.",
+        *heading("bfa_assets_tests.bench.markets", args.latency_ms),
         "",
         "| full history of | wall | pipeline CPU | simulator CPU | requests | "
         + " | ".join(STEPS)
@@ -81,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("python -m bfa_assets_tests.bench.markets", __doc__)
     args = parser.parse_args(argv)
     table = report(measure_markets(args.symbols, args.days, args.latency_ms), args)
-    print(table)
-    if not args.no_write:
-        write_section("markets", table)
+    publish("markets", table, args.no_write)
     return 0
 
 

@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from bfa_assets_tests.bench.__main__ import (
     HISTORY_START,
     bench_parser,
-    machine,
+    heading,
     materialize,
+    publish,
     workspace,
-    write_section,
 )
 from bfa_assets_tests.instances import STORAGES
 from bfa_assets_tests.postgres import server_cpu_seconds
@@ -65,9 +65,7 @@ def measure(storage: str, symbols: int | None, days: int | None, latency_ms: flo
 
 def report(runs: list[StorageRun], args: argparse.Namespace) -> str:
     lines = [
-        f"Machine: {machine()}",
-        f"Command: `{' '.join(['python -m bfa_assets_tests.bench.storages', *sys.argv[1:]])}` "
-        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC), simulator latency {args.latency_ms:g} ms.",
+        *heading("bfa_assets_tests.bench.storages", args.latency_ms),
         "",
         "| instance storage | full history | start, planning, checks | pipeline CPU "
         "| PostgreSQL server CPU |",
@@ -91,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown storages {sorted(unknown)}: choose from {', '.join(STORAGES)}")
     runs = [measure(s, args.symbols, args.days, args.latency_ms) for s in storages]
     table = report(runs, args)
-    print(table)
-    if not args.no_write:
-        write_section("storages", table)
+    publish("storages", table, args.no_write)
     return 0
 
 
