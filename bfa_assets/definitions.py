@@ -3,6 +3,7 @@
 import dagster as dg
 
 from bfa_assets.defs.assets.availability import daily_availability
+from bfa_assets.defs.assets.coverage import dataset_coverage
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.assets.release import release_artifact
 from bfa_assets.defs.assets.symbols import futures_symbols
@@ -12,7 +13,14 @@ from bfa_assets.defs.notifications import NOTIFICATIONS
 from bfa_assets.defs.resources import build_resources
 from bfa_assets.defs.sensors import SENSORS
 
-ASSETS = [futures_symbols, daily_availability, daily_volume, volume_rankings, release_artifact]
+ASSETS = [
+    futures_symbols,
+    daily_availability,
+    dataset_coverage,
+    daily_volume,
+    volume_rankings,
+    release_artifact,
+]
 
 defs = dg.Definitions(
     assets=ASSETS,

@@ -86,7 +86,8 @@ def release(
     unranked: tuple[tuple[date, date], ...] = (),
 ) -> Released:
     """Discover the `tiny` symbols, materialize the daily assets with their checks over each
-    window (one run each; only daily_availability over the `unranked` ones), then the release
+    window (one run each; only daily_availability and dataset_coverage over the `unranked`
+    ones), then the release
     (a partial one where the windows leave holes), all on one instance, so the release notes
     carry the checks' results."""
     from bfa_assets_tests.pipeline import materialize
@@ -97,8 +98,15 @@ def release(
         resources = pipeline_resources(sim, folder / "bfa.duckdb")
         materialize(["futures_symbols"], resources, instance=instance)
         for start, end in windows:
-            for asset in ("daily_availability", "daily_volume", "volume_rankings"):
-                if asset == "daily_availability" or (start, end) not in unranked:
+            for asset in (
+                "daily_availability",
+                "dataset_coverage",
+                "daily_volume",
+                "volume_rankings",
+            ):
+                if asset in ("daily_availability", "dataset_coverage") or (
+                    (start, end) not in unranked
+                ):
                     materialize([asset], resources, start, end, instance=instance, checks=True)
         materialize(["release_artifact"], resources, run_config=partial, instance=instance)
     return Released(universe, folder / "bfa.duckdb", folder / "release", windows)

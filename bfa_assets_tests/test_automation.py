@@ -179,7 +179,7 @@ def test_new_symbols_with_older_history_get_one_restricted_ranged_run(tmp_path):
             assert request.tags["dagster/asset_partition_range_end"] == str(YESTERDAY)
             # the requested run is valid as it stands, and touches only the new symbol
             run = materialize(
-                ["daily_availability", "daily_volume"],
+                ["daily_availability", "dataset_coverage", "daily_volume"],
                 resources,
                 old.first_day,
                 YESTERDAY,

@@ -22,8 +22,9 @@ from bfa_assets_tests.vision_sim.scenarios import TINY_END, TINY_NOW, TINY_QUIRK
 ALL = ["continuity", "completeness", "file_size_when_available", "exchange_info_cross_check",
        "volume_sanity", "volume_on_available_days", "volume_coverage", "ranking_sanity",
        "release_integrity"]  # fmt: skip
-PARTITIONED = ["daily_availability", "daily_volume", "volume_rankings"]
+PARTITIONED = ["daily_availability", "dataset_coverage", "daily_volume", "volume_rankings"]
 CM_ONLY = ("{ops: {daily_availability: {config: {markets: [cm]}}, "
+           "dataset_coverage: {config: {markets: [cm]}}, "
            "daily_volume: {config: {markets: [cm]}}}}")  # fmt: skip
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 

@@ -101,6 +101,21 @@ COMMANDS = {
                    "top", lambda a: (a.date, a.n), output.TOP_COLUMNS),
     "summary": Command("dates, checked and unchecked days, symbols and rows", [],
                        "summary", lambda a: (), output.SUMMARY_FACTS),
+    "datasets": Command("every dataset of one symbol: first and last day with a file, days "
+                        "missing and not checked",
+                        [("symbol", {"help": "exact name, e.g. BTCUSDT (case-sensitive)"})],
+                        "dataset_queries.datasets", lambda a: (a.symbol,),
+                        output.DATASETS_COLUMNS),
+    "coverage": Command("which symbols have each dataset's file on a day",
+                        [DAY, ("--dataset", {"help": "one dataset only, e.g. metrics"})],
+                        "dataset_queries.coverage", lambda a: (a.date, a.dataset),
+                        output.COVERAGE_COLUMNS),
+    "gaps": Command("days missing inside each symbol's life in a dataset, and whole-dataset "
+                    "incidents",
+                    [("--dataset", {"required": True, "help": "the dataset, e.g. metrics"}),
+                     ("--symbol", {"help": "one symbol (folder) only"})],
+                    "dataset_queries.gaps", lambda a: (a.dataset, a.symbol),
+                    output.GAPS_COLUMNS),
 }  # fmt: skip
 
 
@@ -205,17 +220,22 @@ def _from_snapshot_file(path: str, day: date, market: str) -> object:
 
 def _from_database(db: str, command: Command, args: argparse.Namespace) -> object:
     # imported here: DuckDB is most of a SQL answer's cost, and the snapshot file's needs none
-    from bfa_assets.store import queries
+    from bfa_assets.store import dataset_queries, queries
     from bfa_assets.store.engine import duckdb
 
+    module, _, function = command.query.rpartition(".")
+    answer_of = getattr(dataset_queries if module else queries, function)
     try:
         with duckdb.connect(db, read_only=True) as conn:
             queries.check_release(conn)
-            answer_of = getattr(queries, command.query)
             return answer_of(conn, *command.values(args), market=args.market)
     except queries.NotARelease as error:
         raise CliError(f"cannot answer from {db}: {error}") from None
-    except queries.UnknownSymbol as error:
+    except (
+        queries.UnknownSymbol,
+        dataset_queries.UnknownDataset,
+        dataset_queries.NoSuchFolder,
+    ) as error:
         raise CliError(str(error)) from None
     except duckdb.Error as error:
         raise CliError(f"cannot read {db}: {error}") from None

@@ -84,6 +84,28 @@ top-level figures are USD-M's and whose `markets` holds each market's, and RELEA
   ranked_days, latest_ranked_date     days with a volume ranking, and the newest of them"""
 
 
+DATASETS_COLUMNS = """Every dataset of the market with a checked day: aggTrades, trades, bookDepth,
+metrics, the 1m level of klines, markPriceKlines, indexPriceKlines and premiumIndexKlines,
+fundingRate (monthly files: whole months), ... as found on Vision.
+columns:
+  folder            the dataset's folder: the symbol, or its pair (COIN-M index klines)
+  first_day         the first checked day with a file (blank: none on any checked day)
+  last_day          the last such day
+  days_with_file    checked days with a file
+  days_missing      checked days without one between first_day and last_day
+  days_not_checked  days between first_day and last_day nobody checked (not known)
+  checked_from, checked_to   the first and last day checked for the dataset"""
+COVERAGE_COLUMNS = """One row per (dataset, symbol) with a file on the day, for every dataset
+checked that day (a dataset not checked that day is named under the table; exit status 3 if
+the day was checked for none). symbol: the folder name (a pair for COIN-M index klines)."""
+GAPS_COLUMNS = """Stretches between a symbol's first and last file without the file:
+  kind        missing (checked, no file), not checked (nobody looked: not known), or
+              incident (missing for every contract that had the file the day before and the
+              day after; a row without a symbol sums it up with the contracts it hit)
+  days        the stretch's length
+  contracts   (incident rows) the contracts that missed it"""
+
+
 def render(result: object, as_json: bool) -> str:
     if isinstance(result, Delistings):
         return _delistings_json(result) if as_json else _delistings_text(result)

@@ -24,13 +24,14 @@ import dagster as dg
 import duckdb
 
 from bfa_assets.defs.resources import DapiResource, FapiResource, ReleaseResource, Warehouse
-from bfa_assets.quality import availability, rankings, volume
+from bfa_assets.quality import availability, datasets, rankings, volume
 from bfa_assets.quality.findings import Finding
 from bfa_assets.release.verify import release_integrity as verify_release
 
 FIRST = {"dagster/priority": "1"}  # checked before the in-process executor moves on
 # By key, not by the asset objects: the release asset reads the results of these checks.
 AVAILABILITY = "daily_availability"
+COVERAGE = "dataset_coverage"
 VOLUME = "daily_volume"
 RANKINGS = "volume_rankings"
 RELEASE = "release_artifact"
@@ -189,8 +190,54 @@ def ranking_sanity(warehouse: Warehouse) -> dg.AssetCheckResult:
         return as_result(rankings.ranking_sanity(conn))
 
 
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            datasets.CONTINUITY,
+            asset=COVERAGE,
+            description="WARN for days checked for a market's 1m klines but not for one of its "
+            "other datasets (a monthly dataset: whole months); each range names the run config "
+            "that back-fills it. A dataset Binance adds shows as its whole history.",
+        ),
+        dg.AssetCheckSpec(
+            datasets.INCIDENTS,
+            asset=COVERAGE,
+            description=f"WARN for new whole-dataset incidents: a checked day within "
+            f"{datasets.RECENT_DAYS} days of the newest on which none of the contracts that had "
+            "a dataset's file the day before has it.",
+        ),
+        dg.AssetCheckSpec(
+            datasets.UNIQUE,
+            asset=COVERAGE,
+            blocking=True,
+            description="ERROR for a listed file recorded more than once.",
+        ),
+    ],
+    can_subset=True,
+    op_tags=FIRST,
+)
+def dataset_coverage_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    """The checks of dataset_coverage (bfa_assets/quality/datasets.py)."""
+    yield from judged(
+        context,
+        warehouse,
+        {
+            datasets.CONTINUITY: datasets.continuity,
+            datasets.INCIDENTS: datasets.incidents,
+            datasets.UNIQUE: datasets.unique_files,
+        },
+    )
+
+
 # The checks of the data, whose results the release notes report.
-DATA_CHECKS = [daily_availability_checks, daily_volume_checks, ranking_sanity]
+DATA_CHECKS = [
+    daily_availability_checks,
+    dataset_coverage_checks,
+    daily_volume_checks,
+    ranking_sanity,
+]
 
 
 @dg.asset_check(asset=RELEASE)

@@ -75,16 +75,20 @@ def of_market(market: str) -> str:
 
 # The assets whose run config restricts a run to some markets or symbols (defs SymbolFilter);
 # volume_rankings and the release take the whole window.
-SCOPED_ASSETS = ("daily_availability", "daily_volume")
+SCOPED_ASSETS = ("daily_availability", "dataset_coverage", "daily_volume")
 
 
 def scoped_run_config(
-    markets: list[str] | None = None, symbols: list[str] | None = None
+    markets: list[str] | None = None,
+    symbols: list[str] | None = None,
+    assets: tuple[str, ...] = SCOPED_ASSETS,
 ) -> dict[str, dict]:
-    """The run config of a run restricted to `markets` and/or `symbols`, as Dagster takes it."""
+    """The run config of a run restricted to `markets` and/or `symbols`, as Dagster takes it,
+    for `assets` (those of SCOPED_ASSETS the run selects: Dagster refuses config of an asset
+    the run does not materialize)."""
     config = {"markets": markets or [], "symbols": symbols or []}
     config = {key: value for key, value in config.items() if value}
-    return {"ops": {asset: {"config": config} for asset in SCOPED_ASSETS}}
+    return {"ops": {asset: {"config": config} for asset in assets}}
 
 
 def as_yaml(config: dict) -> str:

@@ -32,11 +32,15 @@ from bfa_assets.common.markdown import table
 from bfa_assets.common.markets import MARKETS, name
 from bfa_assets.quality.availability import CONTINUITY
 from bfa_assets.quality.findings import ERROR, Finding
+from bfa_assets.release.coverage_picture import write_coverage_pictures
 from bfa_assets.release.database import open_read_only, table_counts
 from bfa_assets.release.files import (
     COIN_M_PARQUET,
     DATABASE,
     DATABASE_GZ,
+    DATASETS_PARQUET,
+    DATASETS_PNG,
+    DATASETS_SVG,
     FILES,
     NOTES,
     PARQUET,
@@ -76,7 +80,21 @@ SELECT r.date, r.symbol, r.rank, r.notional_usd, r.trade_count, {RANKING_COLUMNS
 FROM volume_rankings r JOIN symbols s USING (market, symbol)
 WHERE r.market = 'cm' ORDER BY r.date, r.rank, r.symbol
 """  # noqa: S608
-PARQUET_FILES = {PARQUET: PARQUET_QUERY, COIN_M_PARQUET: COIN_M_PARQUET_QUERY}
+# Dataset coverage for Parquet users: the runs of days with a file (`kind` = 'files') and the
+# runs of checked days (`kind` = 'checked', no symbol), so that "not checked" stays apart
+# from "no file" in one file.
+DATASETS_PARQUET_QUERY = """
+SELECT 'files' AS kind, market, dataset, symbol, first_date, last_date, files, bytes
+FROM dataset_runs
+UNION ALL
+SELECT 'checked', market, dataset, NULL, first_date, last_date, NULL, NULL FROM dataset_checks
+ORDER BY kind DESC, market, dataset, symbol NULLS FIRST, first_date
+"""
+PARQUET_FILES = {
+    PARQUET: PARQUET_QUERY,
+    COIN_M_PARQUET: COIN_M_PARQUET_QUERY,
+    DATASETS_PARQUET: DATASETS_PARQUET_QUERY,
+}
 
 
 @dataclass(frozen=True)
@@ -239,6 +257,9 @@ def _write_derived_files(
         packed = gzipped.result()
     with clock.step("pictures"):
         write_pictures(copy, about.newest_day, [stage / PICTURE_PNG, stage / PICTURE_SVG])
+        write_coverage_pictures(
+            copy, about.newest_day, [stage / DATASETS_PNG, stage / DATASETS_SVG]
+        )
     return packed
 
 
@@ -302,6 +323,11 @@ def release_notes(stats: dict, checks: Sequence[Finding]) -> str:
         *(line for m in markets for line in _coverage_lines(name(m), markets[m])),
         f"![Symbols with data per day; unchecked days shaded]({PICTURE_PNG}) "
         f"([SVG]({PICTURE_SVG}))",
+        "",
+        "Every dataset of both markets (`dataset_runs`, `dataset_checks`, `dataset_days`; "
+        f"`{DATASETS_PARQUET}`): the share of live contracts with each dataset's file, per day.",
+        "",
+        f"![Dataset coverage; unchecked days grey]({DATASETS_PNG}) ([SVG]({DATASETS_SVG}))",
         "",
         "## Figures",
         "",

@@ -7,6 +7,9 @@ PARQUET = "volume-rankings-timeseries.parquet"  # USD-M's rankings, the original
 COIN_M_PARQUET = "coin-m-volume-rankings-timeseries.parquet"  # COIN-M's rankings
 PICTURE_PNG = "symbols-per-day.png"
 PICTURE_SVG = "symbols-per-day.svg"
+DATASETS_PARQUET = "dataset-coverage.parquet"  # dataset_runs and dataset_checks, for Parquet
+DATASETS_PNG = "dataset-coverage.png"
+DATASETS_SVG = "dataset-coverage.svg"
 STATS = "stats.json"
 NOTES = "RELEASE_NOTES.md"
 SUMS = "SHA256SUMS"
@@ -18,6 +21,9 @@ FILES = (
     COIN_M_PARQUET,
     PICTURE_PNG,
     PICTURE_SVG,
+    DATASETS_PARQUET,
+    DATASETS_PNG,
+    DATASETS_SVG,
     STATS,
     NOTES,
     SUMS,

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from bfa_assets.store import datasets
 from bfa_assets.store.queries import RELEASE_INFO
 
 if TYPE_CHECKING:
     import duckdb
 
-LAYOUT = 6  # bump on any change here: a release of another layout is then rebuilt whole
+LAYOUT = 7  # bump on any change here: a release of another layout is then rebuilt whole
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -98,6 +99,9 @@ STORED = [
         "WHERE available AND date >= $since ORDER BY date, market, symbol",
         dated=True,
     ),
+    # dataset coverage: the working database's views, materialized (a few rows per folder)
+    _copy("dataset_runs", "market, dataset, symbol, first_date", dated=False),
+    _copy("dataset_checks", "market, dataset, first_date", dated=False),
 ]
 
 
@@ -153,6 +157,8 @@ TABLES = [
     "daily_volume",
     "volume_rankings",
     "volume_files",
+    "dataset_runs",
+    "dataset_checks",
 ]
 
 
@@ -164,4 +170,5 @@ def views(volume_columns: list[str]) -> dict[str, str]:
         **READ_VIEWS,
         "daily_volume": volume,
         "availability_with_volume": AVAILABILITY_WITH_VOLUME,
+        "dataset_days": datasets.DAYS,
     }

@@ -63,7 +63,7 @@ class NotARelease(LookupError):
     """The database lacks the release's read tables (the working database, say)."""
 
 
-def _table(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> Table:
+def answer_table(conn: duckdb.DuckDBPyConnection, sql: str, **params: object) -> Table:
     result = conn.execute(sql, params)
     columns, types = zip(*((d[0], str(d[1])) for d in result.description), strict=True)
     return Table(columns, result.fetchall(), types)
@@ -122,7 +122,7 @@ def snapshot(
     columns = ", ".join(snapshot_columns(market))
     rows = f"""SELECT {columns} FROM ({AVAILABLE_ROWS})
                WHERE date = $day AND market = $market ORDER BY symbol"""  # noqa: S608
-    return _table(conn, rows, day=day, market=market)
+    return answer_table(conn, rows, day=day, market=market)
 
 
 def timeline(conn: duckdb.DuckDBPyConnection, symbol: str, market: str = "um") -> Table:
@@ -133,9 +133,9 @@ def timeline(conn: duckdb.DuckDBPyConnection, symbol: str, market: str = "um") -
         WHERE symbol = $symbol AND market = $market
     """, {"symbol": symbol, "market": market}).fetchall()  # noqa: S608  # fmt: skip
     if not known:
-        raise _unknown(conn, symbol, market)
+        raise unknown_symbol(conn, symbol, market)
     volume = ", ".join(VOLUME_COLUMNS[market])
-    (first, latest), checked = known[0], _table(conn, f"""
+    (first, latest), checked = known[0], answer_table(conn, f"""
         SELECT date, true AS checked, available, file_size_bytes, {volume}, rank
         FROM daily_by_symbol WHERE symbol = $symbol AND market = $market
     """, symbol=symbol, market=market)  # noqa: S608  # fmt: skip
@@ -157,7 +157,7 @@ def _fill(rows: list[tuple], first: date | None, last: date | None, width: int) 
     return out[:-1]
 
 
-def _unknown(conn: duckdb.DuckDBPyConnection, symbol: str, market: str) -> UnknownSymbol:
+def unknown_symbol(conn: duckdb.DuckDBPyConnection, symbol: str, market: str) -> UnknownSymbol:
     """The error for a symbol not in `market`: the other market when it is one of its contracts
     (names are unique across markets), else the names of `market` it may have meant."""
     import difflib  # imported here: only a mistyped name needs it
@@ -180,7 +180,7 @@ def date_range(
     """Symbols of `market` with a file on at least one checked day of [start, end], with their
     first and last such day; `unchecked` names the days of [start, end] the answer could not
     see."""
-    answer = _table(conn, """
+    answer = answer_table(conn, """
         SELECT symbol, min(date) AS first_available, max(date) AS last_available,
                count(*) AS days_available
         FROM available_by_date
@@ -209,7 +209,7 @@ def new_listings(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um")
             f"(futures_symbols) {ran}, before {day}'s files were published (the day after); "
             "materialize futures_symbols, then release_artifact"
         )
-    answer = _table(conn, """
+    answer = answer_table(conn, """
         SELECT symbol, kind, quote_asset FROM symbols
         WHERE first_1m_date = $day AND market = $market ORDER BY symbol
     """, day=day, market=market)  # fmt: skip
@@ -231,7 +231,7 @@ def delistings(conn: duckdb.DuckDBPyConnection, day: date, market: str = "um") -
     one day without a file proves nothing; a week without one is a delisting.
     """
     require_checked(conn, day, market)
-    answer = _table(conn, """
+    answer = answer_table(conn, """
         WITH last_file AS (  -- a file on the day and none after it
             SELECT symbol FROM available_by_date WHERE date >= $day AND market = $market
             GROUP BY symbol HAVING max(date) = $day)
@@ -250,7 +250,7 @@ def top(conn: duckdb.DuckDBPyConnection, day: date, n: int, market: str = "um") 
     """The `n` highest-volume perpetuals of `market` on a checked `day` (ties share a rank):
     USD-M's USDT perpetuals by quote volume, COIN-M's perpetuals by USD notional."""
     require_checked(conn, day, market)
-    answer = _table(conn, f"""
+    answer = answer_table(conn, f"""
         SELECT rank, symbol, {RANKED_BY[market]},
                round(market_share_pct, 4) AS market_share_pct,
                rank_change_1d, rank_change_7d, rank_change_30d

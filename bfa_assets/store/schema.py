@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from bfa_assets.store import datasets
+
 MIGRATIONS: list[str] = [
     # 1: symbols, availability and the log of probed days
     """
@@ -242,6 +244,33 @@ MIGRATIONS: list[str] = [
 
     ALTER TABLE change_log ADD COLUMN markets VARCHAR[];  -- the markets written; NULL = both
     """,
+    # 8: dataset coverage (store/datasets.py): the files of every dataset but the 1m klines, the
+    # days checked per (market, dataset), and the contract's views over them and the 1m klines.
+    # No primary key on the files: DuckDB pins key indexes in memory, and the window writes
+    # keep (market, dataset, symbol, first_date) unique (a check verifies it).
+    """
+    CREATE TABLE dataset_files (
+        market VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,             -- the folder under data/futures/{market}/{period}/
+        symbol VARCHAR NOT NULL,              -- the folder name: a contract (or a pair)
+        first_date DATE NOT NULL,             -- the day the file covers (a monthly file: its
+        last_date DATE NOT NULL,              -- month's first and last day)
+        bytes BIGINT NOT NULL                 -- the zip's size
+    );
+    CREATE TABLE dataset_probe_log (
+        date DATE NOT NULL,
+        market VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        checked_at TIMESTAMPTZ NOT NULL,      -- when the listing that checked the day began
+        folders INTEGER NOT NULL,             -- folders of the dataset listed
+        PRIMARY KEY (date, market, dataset)
+    );
+    """
+    + datasets.CHECKS_VIEW
+    + ";"
+    + datasets.RUNS_VIEW
+    + ";"
+    + datasets.DAYS_VIEW,
 ]
 
 

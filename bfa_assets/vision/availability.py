@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,6 +10,7 @@ import polars as pl
 from bfa_assets.common import markets
 from bfa_assets.http.client import HttpClient
 from bfa_assets.vision.daily_files import DayFile, list_daily_files
+from bfa_assets.vision.windows import list_each
 
 FOUND_SCHEMA = {
     "date": pl.Date,
@@ -41,10 +41,6 @@ def found_frame(files: list[DayFile]) -> pl.DataFrame:
     )
 
 
-class WindowFailed(Exception):
-    """Some symbols could not be listed for the window; nothing of the window may be written."""
-
-
 async def list_window(
     http: HttpClient,
     market: str,
@@ -55,8 +51,8 @@ async def list_window(
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> None:
     """List each symbol's (of `market`) 1m files for [start, end] and hand them to `on_listed`
-    (symbol, FOUND_SCHEMA frame) as each listing completes; raise WindowFailed naming each
-    failure once every listing has ended.
+    (symbol, FOUND_SCHEMA frame) as each listing completes; raise WindowFailed (windows.py)
+    naming each failure once every listing has ended.
 
     A symbol is listed from its first 1m day on: rows start there, so earlier keys are not needed.
     Nothing is kept here: a whole history's listed files, held until the window is written, would
@@ -79,11 +75,5 @@ async def list_window(
                 f"({http.stats.requests} requests, {http.stats.retries} retries)"
             )
 
-    results = await asyncio.gather(*(one(s) for s in symbols), return_exceptions=True)
-    failures = {s: r for s, r in zip(symbols, results, strict=True) if isinstance(r, BaseException)}
-    if failures:
-        details = "; ".join(f"{s}: {e}" for s, e in list(failures.items())[:5])
-        raise WindowFailed(
-            f"listing {markets.name(market)} 1m files for {start}..{end} failed for "
-            f"{len(failures)} symbol(s): {details}"
-        )
+    what = f"{markets.name(market)} 1m files for {start}..{end}"
+    await list_each(symbols, one, what, "symbol")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
-from bfa_assets.vision.listing import MAX_KEYS, list_objects
+from bfa_assets.vision.listing import MAX_KEYS, S3Object, list_objects
 
 CHUNK_DAYS = 500
 KEYS_PER_DAY = 2  # the zip and its CHECKSUM
@@ -44,33 +44,52 @@ async def list_daily_files(
     http: HttpClient, market: str, symbol: str, interval: str, start: date, end: date
 ) -> list[DayFile]:
     """The published daily `interval` zips of `symbol` (of `market`) for days in [start, end]."""
+    folder = keys.daily_folder(market, symbol, interval)
+    return await list_days(http, folder, f"{symbol}-{interval}-", symbol, start, end)
+
+
+async def list_days(
+    http: HttpClient, folder: str, stem: str, name: str, start: date, end: date
+) -> list[DayFile]:
+    """The daily zips `{folder}{stem}YYYY-MM-DD.zip` for days in [start, end], as files of
+    `name` (a symbol, or another dataset's folder name)."""
     parts = await asyncio.gather(
-        *(_list_chunk(http, market, symbol, interval, a, b) for a, b in chunks(start, end))
+        *(_list_chunk(http, folder, stem, name, a, b) for a, b in chunks(start, end))
     )
     return [f for part in parts for f in part]
 
 
-async def _list_chunk(
-    http: HttpClient, market: str, symbol: str, interval: str, start: date, end: date
-) -> list[DayFile]:
-    folder = keys.daily_folder(market, symbol, interval)
-    days = (end - start).days + 1
+async def list_stamped(
+    http: HttpClient, folder: str, stem: str, first: str, last: str, files: int
+) -> list[S3Object]:
+    """The keys `{folder}{stem}{STAMP}.zip` (and their CHECKSUMs) from stamp `first` to `last`
+    (`YYYY-MM-DD`, or `YYYY-MM` for monthly files), at most `files` of them: one request
+    asking for no more keys than they make."""
+    stem = folder + stem
     listing = await list_objects(
         http,
         folder,
-        marker=keys.daily_key(market, symbol, interval, start).removesuffix(".zip"),
-        stop_after=keys.daily_key(market, symbol, interval, end) + ".CHECKSUM",
-        max_keys=min(MAX_KEYS, KEYS_PER_DAY * days),
+        marker=f"{stem}{first}",
+        stop_after=f"{stem}{last}.zip.CHECKSUM",
+        max_keys=min(MAX_KEYS, KEYS_PER_DAY * files),
     )
-    listed = {obj.key for obj in listing.objects}
-    stem = f"{folder}{symbol}-{interval}-"
+    return listing.objects
+
+
+async def _list_chunk(
+    http: HttpClient, folder: str, stem: str, name: str, start: date, end: date
+) -> list[DayFile]:
+    days = (end - start).days + 1
+    objects = await list_stamped(http, folder, stem, start.isoformat(), end.isoformat(), days)
+    stem = folder + stem
+    listed = {obj.key for obj in objects}
     files = []
-    for obj in listing.objects:
+    for obj in objects:
         day = _day_of(obj.key, stem)
         if day is not None and start <= day <= end:
             files.append(
                 DayFile(
-                    symbol,
+                    name,
                     day,
                     obj.key,
                     obj.size,

@@ -21,7 +21,12 @@ class Discovery:
 async def discover_symbols(http: HttpClient, market: str) -> Discovery:
     """All symbol folders of `market` (every page), with names that cannot be symbols set
     aside."""
-    root = keys.klines_root(market)
+    return await folder_names(http, keys.klines_root(market))
+
+
+async def folder_names(http: HttpClient, root: str) -> Discovery:
+    """The folders under `root` (a `delimiter=/` listing, every page) whose names can be
+    symbols (a dataset's name is held to the same rule), the others set aside with why."""
     listing = await list_objects(http, root, delimiter="/")
     found = Discovery(pages=listing.pages)
     for prefix in listing.prefixes:

@@ -81,9 +81,40 @@ def coin_m_contract_size(symbol: str) -> float:
     return COIN_M_SIZE_USD.get(base, COIN_M_DEFAULT_SIZE_USD)
 
 
+KLINES = "klines"  # the dataset whose 1m files are the availability signal
+KLINE_INTERVAL = "1m"  # the interval level recorded for every kline-type dataset
+
+
+def period_root(market: str, period: str = "daily") -> str:
+    """`data/futures/{market}/{daily|monthly}/`: the folder of every dataset of a market."""
+    return f"data/futures/{market}/{period}/"
+
+
+def dataset_root(market: str, dataset: str, period: str = "daily") -> str:
+    """`data/futures/{market}/{period}/{dataset}/`: the folder of a dataset's folders."""
+    return f"{period_root(market, period)}{dataset}/"
+
+
 def klines_root(market: str, period: str = "daily") -> str:
     """`data/futures/{market}/{daily|monthly}/klines/`: the folder of every contract's klines."""
-    return f"data/futures/{market}/{period}/klines/"
+    return dataset_root(market, KLINES, period)
+
+
+def is_kline_dataset(dataset: str) -> bool:
+    """Kline-type datasets (`klines`, `markPriceKlines`, …) hold one folder per interval."""
+    return dataset == KLINES or dataset.endswith("Klines")
+
+
+def dataset_folder(market: str, dataset: str, period: str, folder: str) -> str:
+    """The folder of one folder name's files: `…/{dataset}/{F}/` (`…/{F}/1m/` for klines)."""
+    level = f"{KLINE_INTERVAL}/" if is_kline_dataset(dataset) else ""
+    return f"{dataset_root(market, dataset, period)}{folder}/{level}"
+
+
+def file_stem(dataset: str, folder: str) -> str:
+    """What a file name starts with before its date: `{F}-1m-` for klines, else
+    `{F}-{dataset}-`."""
+    return f"{folder}-{KLINE_INTERVAL if is_kline_dataset(dataset) else dataset}-"
 
 
 def daily_key(market: str, symbol: str, interval: str, day: date) -> str:

@@ -51,7 +51,9 @@ def measure_markets(
                 "BFA_DUCKDB_PATH": str(folder / "bfa.duckdb"),
                 "BFA_RELEASE_DIR": str(folder / "release"),
             }
-            config = scoped_run_config(selection) if len(selection) < len(MARKETS) else None
+            config = None
+            if len(selection) < len(MARKETS):
+                config = scoped_run_config(selection, assets=STEPS)
             runs[label] = materialize(own, sim, start, end, config)
             print(f"  {label}: {runs[label].wall_s:.1f} s", flush=True)
     return runs

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.e2e
 SYMBOLS = 8  # of the demo scenario: few, so that the runs are short
 LOOKBACK_DAYS = 5
 BACKFILL_DAYS = 30
-PARTITIONED = ["daily_availability", "daily_volume", "volume_rankings"]
+PARTITIONED = ["daily_availability", "dataset_coverage", "daily_volume", "volume_rankings"]
 RUN_TIMEOUT = 300
 BACKFILL_TIMEOUT = 420  # the back-fill daemon ticks every 30 s, then the run itself
 

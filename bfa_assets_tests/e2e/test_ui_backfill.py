@@ -53,9 +53,9 @@ JANUARY = Window(date(2024, 1, 1), date(2024, 1, 31))  # the README's example: l
 END = UI_NOW.date() - timedelta(days=1)  # yesterday: the newest partition
 NEWEST = Window(END - timedelta(days=20), END)  # three weeks, the newest partitions
 PARTITIONS = (END - HISTORY_START).days + 1  # 2,625 on 2026-12-02, one more each day
-ASSETS = ["futures_symbols", "daily_availability", "daily_volume", "volume_rankings",
-          "release_artifact"]  # fmt: skip
-BACKFILLED = ["daily_availability", "daily_volume", "volume_rankings"]
+ASSETS = ["futures_symbols", "daily_availability", "dataset_coverage", "daily_volume",
+          "volume_rankings", "release_artifact"]  # fmt: skip
+BACKFILLED = ["daily_availability", "dataset_coverage", "daily_volume", "volume_rankings"]
 GROUPS = ["vision", "analytics", "release"]
 IMAGES = PROJECT / "docs" / "images"
 RUN_TIMEOUT = 240  # seconds; a run of the tiny scenario takes ~30 s on two busy cores
@@ -73,7 +73,7 @@ def test_backfill_from_the_ui(dagster_ui: DagsterDev, page: Page, tmp_path: Path
     universe = build("demo", symbols=UI_SYMBOLS, now=UI_NOW)
     url = dagster_ui.url
 
-    # January 2024, all five assets, as docs/operations.md walks through it: three runs
+    # January 2024, all six assets, as docs/operations.md walks through it: three runs
     graph = open_asset_graph(page, url, folded=shot("asset-graph-folded.png"))
     for name in ASSETS:
         expect(graph.get_by_text(name, exact=True)).to_be_visible()

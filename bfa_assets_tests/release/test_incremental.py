@@ -16,10 +16,13 @@ import pytest
 
 from bfa_assets.release.build import build_release
 from bfa_assets.release.layout import LAYOUT
+from bfa_assets.store.schema import MIGRATIONS
 from bfa_assets_tests.conftest import pipeline_resources
 from bfa_assets_tests.pipeline import materialize, metadata
 from bfa_assets_tests.release.equivalence import assert_same_release
 from bfa_assets_tests.vision_sim.scenarios import TINY_NOW
+
+VERSION = len(MIGRATIONS)  # the working database's schema version
 
 DATA = ["daily_availability", "daily_volume", "volume_rankings"]
 ON_OCT_4 = datetime(2022, 10, 4, 10, 0, tzinfo=UTC)  # before BTCUSDT's 2022-10-01 re-upload
@@ -169,7 +172,8 @@ def _removed(folder: Path, db: Path) -> None:
         ),
         (
             _edit_stats(lambda s: s["build"].update(layout=1)),
-            f"the previous release has layout 1 and schema version 7, this one {LAYOUT} and 7",
+            f"the previous release has layout 1 and schema version {VERSION}, "
+            f"this one {LAYOUT} and {VERSION}",
         ),
         (_diverged_copy, "the previous release was made from another working database"),
         (

@@ -31,7 +31,7 @@ PARQUET_COLUMNS = ["date", "symbol", "rank", "quote_volume_usdt", "trade_count",
                    "rank_change_7d", "rank_change_14d", "rank_change_30d", "percentile",
                    "market_share_pct", "days_available", "generation_timestamp"]  # fmt: skip
 TABLES = ["daily_availability", "daily_volume", "probe_log", "symbols", "volume_files",
-          "volume_rankings"]  # fmt: skip
+          "volume_rankings", "dataset_runs", "dataset_checks"]  # fmt: skip
 
 
 def counts(path) -> dict[str, int]:

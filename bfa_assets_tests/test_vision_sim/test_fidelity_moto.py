@@ -10,6 +10,7 @@ same question, which is how S3 defines them), and moto's v1 NextMarker is an opa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from bfa_assets_tests.test_vision_sim.s3xml import Page, get_page, walk_v1, walk_v2
 from bfa_assets_tests.vision_sim import SimServer, SymbolLife, Universe
+from bfa_assets_tests.vision_sim.datasets import CATALOGUE
 from bfa_assets_tests.vision_sim.universe import BUCKET
 
 DAILY = "data/futures/um/daily/klines/"
@@ -48,6 +50,9 @@ LIVES = [
     ),
 ]
 NOW = datetime(2022, 8, 4, 10, 0, tzinfo=UTC)  # 2022-07-28 … 2022-08-03 published, July monthly out
+# Every dataset beside the klines, with small files: moto is given each object's bytes.
+DATASETS = {m: tuple(replace(d, size=300) for d in datasets) for m, datasets in CATALOGUE.items()}
+AGG = "data/futures/um/daily/aggTrades/"
 AUTH = {
     "Authorization": "AWS4-HMAC-SHA256 Credential=test/20220801/us-east-1/s3/aws4_request, "
     "SignedHeaders=host, Signature=0"
@@ -68,6 +73,13 @@ PREFIXES = [
     (MONTHLY, "/"),
     (f"{MONTHLY}ETHBTC/1d/", ""),
     ("data/spot/", ""),
+    ("data/futures/um/daily/", "/"),
+    ("data/futures/cm/monthly/", "/"),
+    (AGG, "/"),
+    (f"{AGG}BTCUSDT/", ""),
+    ("data/futures/cm/daily/indexPriceKlines/", ""),
+    ("data/futures/um/daily/markPriceKlines/BTCUSDT/", "/"),
+    ("data/futures/um/monthly/fundingRate/", ""),
 ]
 STARTS = [
     "",
@@ -75,6 +87,8 @@ STARTS = [
     f"{DAILY}BTCUSDT_220930/1m/BTCUSDT_220930-1m-2022-08-01",
     f"{DAILY}币安人生USDT/1m/币安人生USDT-1m-2022-07-30.zip",
     f"{DAILY}我",
+    f"{AGG}BTCUSDT/BTCUSDT-aggTrades-2022-07-30.zip",
+    "data/futures/um/daily/metrics/",
 ]
 
 
@@ -85,7 +99,10 @@ def servers():
     moto.start()
     host, port = moto.get_host_and_port()
     moto_url = f"http://{host}:{port}/{BUCKET}"
-    with SimServer(Universe(LIVES, now=NOW)) as sim, httpx.Client(headers=AUTH, timeout=30) as http:
+    with (
+        SimServer(Universe(LIVES, now=NOW, datasets=DATASETS)) as sim,
+        httpx.Client(headers=AUTH, timeout=30) as http,
+    ):
         keys = [k for page in walk_v2(http, sim.vision_url, prefix="") for k in page.keys]
         assert http.put(moto_url).status_code == 200
         for key in keys:
@@ -103,6 +120,7 @@ def http():
 
 def test_every_object_of_the_universe_is_listed(servers):
     _, _, keys = servers
+    keys = [k for k in keys if "/klines/" in k]  # the other datasets: below
     daily_days = {
         "BTCUSDT": 7,
         "BTCUSDT_220930": 7,
@@ -117,6 +135,34 @@ def test_every_object_of_the_universe_is_listed(servers):
         4 * 7 - 1
     )  # 1m and 1d zips with CHECKSUMs for seven July symbols; ETHBTC's 1d unpadded
     assert len(keys) == 4 * sum(daily_days.values()) + monthly + 1  # + the stray folder marker
+
+
+def test_every_dataset_file_is_listed_with_its_checksum(servers):
+    _, _, keys = servers
+    universe = Universe(LIVES, now=NOW, datasets=DATASETS)
+    zips = sorted(k for k in keys if "/klines/" not in k and k.endswith(".zip"))
+    assert sorted(k for k in keys if "/klines/" not in k) == sorted(
+        [*zips, *(f"{k}.CHECKSUM" for k in zips)]
+    )
+    daily = {
+        (m, d.name): universe.datasets.files(m, d.name)
+        for m in ("um", "cm")
+        for d in DATASETS[m]
+        if "daily" in d.periods
+    }
+    assert sum(1 for k in zips if "/daily/" in k) == sum(len(f) for f in daily.values())
+    assert {k.split("/")[4] for k in zips if "/um/daily/" in k} == {
+        "aggTrades",
+        "bookTicker",
+        "indexPriceKlines",
+        "markPriceKlines",
+        "metrics",
+        "premiumIndexKlines",
+        "trades",
+    }  # bookDepth starts in 2023: no folder yet
+    assert f"{AGG}BTCUSDT/BTCUSDT-aggTrades-2022-07-30.zip" in zips
+    assert "data/futures/cm/daily/indexPriceKlines/BTCUSD/1m/BTCUSD-1m-2022-07-30.zip" in zips
+    assert not [k for k in zips if "/daily/fundingRate/" in k]  # monthly only
 
 
 def _same_pages(ours: list[Page], theirs: list[Page], context: str) -> None:

@@ -24,6 +24,7 @@ KLINE_HEADER = (
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+CHECKSUM_NEWLINE_SINCE = date(2021, 1, 1)  # older CHECKSUM files end without a newline
 
 
 def unit_hash(*parts: object) -> float:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bfa_assets_tests.vision_sim.content import unit_hash
+from bfa_assets_tests.vision_sim.datasets import CATALOGUE, Dataset
 from bfa_assets_tests.vision_sim.fapi import expiry
 from bfa_assets_tests.vision_sim.universe import SymbolLife, Universe
 
@@ -99,6 +101,33 @@ TINY_QUIRKS = {
     "delisted": ("SRMUSDT", _d("2022-08-20")),
     "delivery": ("BTCUSDT_220930", _d("2022-09-30")),
 }
+
+
+# The datasets' quirks inside the tiny window, beside the real schedules (datasets.CATALOGUE):
+# a two-day whole-dataset incident, a partial one, and a long hole of one contract.
+TINY_DATASET_QUIRKS = {
+    "incident": ("um", "trades", _days("2022-09-14", "2022-09-15")),
+    "partial": ("cm", "aggTrades", _d("2022-09-20"), 0.5),  # half of the folders miss it
+    "hole": ("um", "metrics", "ETHUSDT", (_d("2022-09-05"), _d("2022-09-12"))),
+}
+
+
+def tiny_catalogue() -> dict[str, tuple[Dataset, ...]]:
+    """CATALOGUE with TINY_DATASET_QUIRKS."""
+    market, name, days = TINY_DATASET_QUIRKS["incident"]
+    p_market, p_name, p_day, share = TINY_DATASET_QUIRKS["partial"]
+    h_market, h_name, folder, hole = TINY_DATASET_QUIRKS["hole"]
+
+    def quirky(m: str, d: Dataset) -> Dataset:
+        if (m, d.name) == (market, name):
+            d = replace(d, incidents=d.incidents | days)
+        if (m, d.name) == (p_market, p_name):
+            d = replace(d, partial={**d.partial, p_day: share})
+        if (m, d.name) == (h_market, h_name):
+            d = replace(d, holes={**d.holes, folder: hole})
+        return d
+
+    return {m: tuple(quirky(m, d) for d in datasets) for m, datasets in CATALOGUE.items()}
 
 
 TINY_CM_QUIRKS = {
@@ -247,6 +276,7 @@ def tiny(now: datetime | None = None, seed: int = 0) -> Universe:
         name="tiny",
         seed=seed,
         exchange_only=[pending],
+        datasets=tiny_catalogue(),
     )
 
 
@@ -408,7 +438,13 @@ def generated(
     lives = [generated_life(s, d, seed, snapshot_day) for s, d in names]
     lives = [life for life in lives if life.first_day < now.date()]
     lives = _with_recent_quirks_on(lives, 3, now, seed, "late")
-    return Universe(lives + generated_cm(cm_count, seed, now), now=now, name=name, seed=seed)
+    return Universe(
+        lives + generated_cm(cm_count, seed, now),
+        now=now,
+        name=name,
+        seed=seed,
+        datasets=CATALOGUE,
+    )
 
 
 def _with_recent_quirks_on(

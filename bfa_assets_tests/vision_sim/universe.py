@@ -24,10 +24,20 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache, partial
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from bfa_assets_tests.vision_sim import content
 from bfa_assets_tests.vision_sim.content import Bar
+from bfa_assets_tests.vision_sim.datasets import (
+    Dataset,
+    DatasetFolder,
+    DatasetTree,
+    FileSpan,
+    checked_days,
+    days_between,
+    runs_of,
+)
+from bfa_assets_tests.vision_sim.objects import SimObject, StaticFolder
 
 T = TypeVar("T")
 BUCKET = "data.binance.vision"
@@ -38,7 +48,6 @@ MONTHLY_ROOT = "data/futures/um/monthly/klines/"
 INTERVALS = ("1d", "1m")
 HEADER_SINCE_DAILY = date(2022, 8, 11)
 HEADER_SINCE_MONTHLY = date(2022, 1, 1)
-CHECKSUM_NEWLINE_SINCE = date(2021, 1, 1)
 
 
 def daily_root(market: str) -> str:
@@ -52,13 +61,16 @@ def monthly_root(market: str) -> str:
 
 
 def _static_folders(markets: tuple[str, ...]) -> dict[str, list[str]]:
-    """The folders above the symbol folders: one subtree per market present."""
+    """The folders above the dataset folders: one subtree per market present."""
     folders = {"": ["data/"], "data/": ["futures/"], "data/futures/": [f"{m}/" for m in markets]}
     for m in markets:
         folders[f"data/futures/{m}/"] = ["daily/", "monthly/"]
-        folders[f"data/futures/{m}/daily/"] = ["klines/"]
-        folders[f"data/futures/{m}/monthly/"] = ["klines/"]
     return folders
+
+
+def _period_roots(markets: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """`data/futures/{market}/{daily|monthly}/` -> (market, period): where the datasets are."""
+    return {f"data/futures/{m}/{p}/": (m, p) for m in markets for p in ("daily", "monthly")}
 
 
 _DAILY_NAME = re.compile(
@@ -111,17 +123,6 @@ class SymbolLife:
         return self.first_day <= day and (self.last_day is None or day <= self.last_day)
 
 
-class SimObject(NamedTuple):  # a tuple: a history lists ~2.6 M objects, each built for it
-    key: str
-    size: int
-    etag: str  # quoted, as S3 writes it
-    last_modified: datetime
-    build: Callable[[], bytes]  # the bytes, built lazily because most objects are only listed
-
-    def body(self) -> bytes:
-        return self.build()
-
-
 @dataclass(frozen=True)
 class DailyFolder:
     """Lazy view of `…/{symbol}/{interval}/` in the daily tree."""
@@ -168,23 +169,7 @@ def _once(build: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
-@dataclass(frozen=True)
-class StaticFolder:
-    names: list[str]  # sorted
-
-    def names_after(self, after: str | None) -> Iterator[str]:
-        start = 0
-        if after is not None:
-            cut = after.find("/")
-            start = bisect_left(self.names, after if cut < 0 else after[: cut + 1])
-        return iter(self.names[start:])
-
-    def entries_after(self, after: str | None) -> Iterator[tuple[str, None]]:
-        """(name, None): objects here are looked up by key."""
-        return ((name, None) for name in self.names_after(after))
-
-
-Folder = DailyFolder | StaticFolder
+Folder = DailyFolder | StaticFolder | DatasetFolder
 
 
 class Universe:
@@ -198,7 +183,10 @@ class Universe:
         name: str = "custom",
         seed: int = 0,
         exchange_only: list[dict] | None = None,
+        datasets: Mapping[str, tuple[Dataset, ...]] | None = None,
     ):
+        """`datasets`: the datasets beside the klines, per market (datasets.CATALOGUE; none by
+        default: a bucket of klines only)."""
         self.name = name
         self.seed = seed
         self._lives = {life.symbol: life for life in lives}  # names never repeat across markets
@@ -209,6 +197,8 @@ class Universe:
         # USD-M is always listed (the pipeline discovers it), COIN-M when it has lives
         self.markets = tuple(m for m in MARKETS if m == "um" or self._by_market[m])
         self._static = _static_folders(self.markets)
+        self._period_roots = _period_roots(self.markets)
+        self.datasets = DatasetTree(self, datasets or {})
         self._roots = [  # (root, market, daily), USD-M's first: most keys asked for are there
             (root(m), m, root is daily_root)
             for m in reversed(self.markets)
@@ -361,7 +351,20 @@ class Universe:
         for root, market, daily in self._roots:
             if path.startswith(root):
                 return self._klines_folder(market, path[len(root) :], daily)
-        return None
+        return self._dataset_folder(path)
+
+    def _dataset_folder(self, path: str) -> Folder | None:
+        """A folder of a market's `daily/` or `monthly/` tree other than the klines."""
+        root, rest = _split_root(path)
+        if root not in self._period_roots:
+            return None
+        market, period = self._period_roots[root]
+        if rest == "":
+            return self._cached(
+                ("period", path),
+                lambda: StaticFolder(sorted(["klines/", *self.datasets.names(market, period)])),
+            )
+        return self.datasets.folder(market, period, rest)
 
     def _market_life(self, market: str, symbol: str) -> SymbolLife | None:
         """The life of `symbol` if it trades in `market` (a key under the other tree is a 404)."""
@@ -451,7 +454,10 @@ class Universe:
         for root, market, daily in self._roots:
             if key.startswith(root):
                 return self._kline_object(market, key, key[len(root) :], daily)
-        return None
+        root, rest = _split_root(key)
+        if root not in self._period_roots:
+            return None
+        return self.datasets.object_at(*self._period_roots[root], rest)
 
     def _kline_object(self, market: str, key: str, rest: str, daily: bool) -> SimObject | None:
         parts = rest.split("/")
@@ -498,7 +504,7 @@ class Universe:
         version = self.version(life, day)
         modified = self.daily_last_modified(life, day)
         header = day >= HEADER_SINCE_DAILY or day in life.header_islands
-        newline = day >= CHECKSUM_NEWLINE_SINCE
+        newline = day >= content.CHECKSUM_NEWLINE_SINCE
         if interval == "1m":
 
             def minutes() -> list[content.MinuteDay]:
@@ -549,7 +555,7 @@ class Universe:
                 modified, *(life.reuploads[d] for d in days if self.version(life, d) == 2)
             )
         header = date(year, month, 1) >= HEADER_SINCE_MONTHLY
-        newline = date(year, month, 1) >= CHECKSUM_NEWLINE_SINCE
+        newline = date(year, month, 1) >= content.CHECKSUM_NEWLINE_SINCE
         zip_key = key.removesuffix(".CHECKSUM")
         if interval == "1m":
             version = 1 + sum(self.version(life, d) - 1 for d in days)
@@ -652,6 +658,46 @@ class Universe:
                 day += timedelta(days=1)
         return rows
 
+    def coverage_truth(self, windows: list[tuple[date, date]]) -> tuple[list[dict], list[dict]]:
+        """The rows `dataset_runs` and `dataset_checks` must hold once availability and dataset
+        coverage have run (over every symbol) for each of `windows`, every dataset of every
+        market, the 1m klines included."""
+        runs, checks = [], []
+        for market in self.markets:
+            listed = {
+                n.removesuffix("/")
+                for p in ("daily", "monthly")
+                for n in self.datasets.names(market, p)
+            }  # a dataset without files is not seen
+            for dataset in ("klines", *sorted(listed)):
+                if dataset == "klines":
+                    files = self._klines_files(market)
+                    checked = {d for a, b in windows for d in days_between(a, b)}
+                else:
+                    spec = self.datasets.catalogue[market][dataset]
+                    files = self.datasets.files(market, dataset)
+                    checked = checked_days(spec, windows)
+                key = {"market": market, "dataset": dataset}
+                checks += [
+                    {**key, "first_date": a, "last_date": b} for a, b in _ranges(sorted(checked))
+                ]
+                runs += [
+                    {**key, "symbol": f, "first_date": a, "last_date": b, "files": n, "bytes": size}
+                    for f, a, b, n, size in runs_of(files, checked)
+                ]
+        return runs, checks
+
+    def _klines_files(self, market: str) -> list[FileSpan]:
+        files = []
+        for symbol in self.symbols_of(market):
+            for ordinal in self.published_days(symbol, "1m"):
+                day = date.fromordinal(ordinal)
+                key = f"{daily_root(market)}{symbol}/1m/{symbol}-1m-{day.isoformat()}.zip"
+                obj = self.object_at(key)
+                assert obj is not None, key
+                files.append(FileSpan(symbol, day, day, obj.size))
+        return files
+
     def volume_truth(self, start: date, end: date, *, market: str = "um") -> list[dict]:
         """The rows `daily_volume` must hold for [start, end] and `market` (a COIN-M row's bar
         is its CSV row by position: contracts in `volume`, base-asset volume in `quote_volume`).
@@ -687,6 +733,27 @@ class Universe:
                     }
                 )
         return rows
+
+
+def _ranges(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days."""
+    out: list[list[date]] = []
+    for day in days:
+        if out and out[-1][1] + timedelta(days=1) == day:
+            out[-1][1] = day
+        else:
+            out.append([day, day])
+    return [(a, b) for a, b in out]
+
+
+def _split_root(path: str) -> tuple[str, str]:
+    """`data/futures/{m}/{period}/…` -> (`data/futures/{m}/{period}/`, `…`)."""
+    cut = -1
+    for _ in range(4):
+        cut = path.find("/", cut + 1)
+        if cut < 0:
+            return path, ""
+    return path[: cut + 1], path[cut + 1 :]
 
 
 @cache

@@ -1,6 +1,5 @@
 """daily_availability: which symbols of each market have a daily 1m file on Vision, per day."""
 
-import asyncio
 import time
 
 import dagster as dg
@@ -9,9 +8,9 @@ from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.symbols import futures_symbols
 from bfa_assets.defs.assets.windows import (
     SymbolFilter,
+    listed_over_window,
     report_per_day,
     report_run,
-    scope_of,
     window_of,
 )
 from bfa_assets.defs.resources import VisionResource, Warehouse
@@ -43,12 +42,7 @@ def daily_availability(
     day of the window.
     """
     started = time.monotonic()
-    window = window_of(context)
-    with warehouse.get_connection() as conn:
-        scope = scope_of(config, conn)
-        run = asyncio.run(
-            refresh_availability(conn, vision.client(), window, scope, context.log.info)
-        )
+    run, scope = listed_over_window(context, config, vision, warehouse, refresh_availability)
     report_per_day(context, run.per_day, row_count="symbols_checked")
     report_run(
         context,
@@ -62,4 +56,4 @@ def daily_availability(
             "duration_s": round(time.monotonic() - started, 2),
         },
     )
-    return dg.MaterializeResult(metadata={"window": str(window)})
+    return dg.MaterializeResult(metadata={"window": str(window_of(context))})

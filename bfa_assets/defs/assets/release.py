@@ -9,6 +9,7 @@ import dagster as dg
 from bfa_assets.cli.output import fact
 from bfa_assets.common.markdown import table
 from bfa_assets.defs.assets import warehouse_asset
+from bfa_assets.defs.assets.coverage import dataset_coverage
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.checks import DATA_CHECKS
 from bfa_assets.defs.resources import ReleaseResource, Warehouse
@@ -60,7 +61,7 @@ def latest_check_results(
 
 @warehouse_asset(
     daily=False,
-    deps=[volume_rankings],
+    deps=[volume_rankings, dataset_coverage],
     kinds={"duckdb", "parquet", "github"},
     group_name="release",
 )

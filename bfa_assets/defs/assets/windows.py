@@ -3,7 +3,10 @@ reports per partition."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 import dagster as dg
 import duckdb
@@ -12,9 +15,12 @@ import polars as pl
 from bfa_assets.common.days import Window
 from bfa_assets.common.markdown import frame_table
 from bfa_assets.common.markets import MARKETS
+from bfa_assets.defs.resources import VisionResource, Warehouse
+from bfa_assets.http.client import HttpClient
 from bfa_assets.store import symbols as symbol_store
 from bfa_assets.store.selection import Scope
 
+T = TypeVar("T")
 PER_DAY_ROWS = 366  # a year of days in the run's table; every day's figures are on its partition
 
 
@@ -44,6 +50,26 @@ def scope_of(config: SymbolFilter, conn: duckdb.DuckDBPyConnection) -> Scope:
             "materialize futures_symbols first, or fix the names)"
         )
     return Scope.of(markets, config.symbols)
+
+
+Step = Callable[
+    [duckdb.DuckDBPyConnection, HttpClient, Window, Scope, Callable[[str], None]], Awaitable[T]
+]
+
+
+def listed_over_window(
+    context: dg.AssetExecutionContext,
+    config: SymbolFilter,
+    vision: VisionResource,
+    warehouse: Warehouse,
+    step: Step[T],
+) -> tuple[T, Scope]:
+    """Run a listing step (`step(conn, vision, window, scope, log)`) over the run's window and
+    scope, on the working database; its result and the scope."""
+    window = window_of(context)
+    with warehouse.get_connection() as conn:
+        scope = scope_of(config, conn)
+        return asyncio.run(step(conn, vision.client(), window, scope, context.log.info)), scope
 
 
 def window_of(context: dg.AssetExecutionContext) -> Window:
