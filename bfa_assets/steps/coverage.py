@@ -4,10 +4,11 @@ the window's files."""
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Callable, Coroutine, Hashable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import partial
+from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -61,7 +62,7 @@ async def refresh_coverage(
             files = 0
             with dataset_store.window_writer(conn, scope) as writer:
 
-                def stage(group: Hashable, found: dict[str, list[FileSpan]]) -> None:
+                def stage(group: Hashable, found: dict[str, Listed]) -> None:
                     nonlocal files
                     part = _frame(group, found)  # type: ignore[arg-type]
                     files += part.height
@@ -122,7 +123,11 @@ def _listings(
         nonlocal done
         dataset = item.dataset
         group = (dataset.market, dataset.name)
-        await list_dataset(http, dataset, item.span, item.names, partial(stager.listed, group))
+
+        def listed(folder: str, files: list[FileSpan]) -> None:
+            stager.listed(group, folder, Listed.of(files))
+
+        await list_dataset(http, dataset, item.span, item.names, listed)
         done += 1
         log(
             f"listed {dataset}: {len(item.names)} folders "
@@ -132,19 +137,45 @@ def _listings(
     return (one(item) for item in plan)
 
 
-def _frame(group: tuple[str, str], found: dict[str, list[FileSpan]]) -> pl.DataFrame:
+class Listed(NamedTuple):
+    """One folder's listed files as columns: a whole history lists ~10 M files, and the
+    folders waiting to be staged would otherwise hold a tuple per file."""
+
+    first: array  # ordinals of the first day each file covers
+    last: array
+    size: array
+
+    @classmethod
+    def of(cls, files: list[FileSpan]) -> Listed:
+        return cls(
+            array("i", [f.first.toordinal() for f in files]),
+            array("i", [f.last.toordinal() for f in files]),
+            array("q", [f.size for f in files]),
+        )
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _frame(group: tuple[str, str], found: dict[str, Listed]) -> pl.DataFrame:
     """The listed files of some folders of one (market, dataset) as rows (FILES_SCHEMA)."""
     market, dataset = group
-    names = [name for name, files in found.items() for _ in files]
-    spans = [span for files in found.values() for span in files]
+
+    def days(column: str) -> pl.Series:
+        ordinals = [o for listed in found.values() for o in getattr(listed, column)]
+        return (pl.Series(ordinals, dtype=pl.Int32) - _EPOCH).cast(pl.Date)
+
+    names = [name for name, listed in found.items() for _ in listed.size]
     return pl.DataFrame(
         {
             "market": [market] * len(names),
             "dataset": [dataset] * len(names),
             "symbol": names,
-            "first_date": [s.first for s in spans],
-            "last_date": [s.last for s in spans],
-            "bytes": [s.size for s in spans],
+            "first_date": days("first"),
+            "last_date": days("last"),
+            "bytes": pl.Series(
+                [s for listed in found.values() for s in listed.size], dtype=pl.Int64
+            ),
         },
         schema=FILES_SCHEMA,
     )

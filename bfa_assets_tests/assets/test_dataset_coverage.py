@@ -180,3 +180,15 @@ def test_a_dataset_binance_adds_is_covered_without_a_code_change(tmp_path):
     )
     # every contract that trades in the window (EOSUSD_PERP was delisted on 2022-08-20)
     assert set(greeks["symbol"]) == set(universe.symbols_of("cm")) - {"EOSUSD_PERP"}
+
+
+def test_folders_without_a_file_in_the_window_write_nothing_and_fail_nothing(resources, db_path):
+    """EOSUSD_PERP was delisted on 2022-08-20: its folders exist and hold nothing of
+    September, so every part staged for it is empty."""
+    materialize(["futures_symbols"], resources)
+    config = {"ops": {"dataset_coverage": {"config": {"symbols": ["EOSUSD_PERP"]}}}}
+    result = materialize(
+        ["dataset_coverage"], resources, "2022-09-01", "2022-09-30", run_config=config
+    )
+    assert metadata(result, "dataset_coverage")["files"] == 0
+    assert query(db_path, "SELECT count(*) AS n FROM dataset_files")["n"][0] == 0

@@ -170,7 +170,7 @@ def run_measured(command: list[str], env: dict[str, str], sim_url: str, sim_pid:
     )
 
 
-def from_event_log(env: dict[str, str], measure: RunMeasure) -> None:
+def from_event_log(env: dict[str, str], measure: RunMeasure, assets: str = ASSETS) -> None:
     """Each asset step's time in the newest run, and the Vision client's concurrency cuts in
     it (`concurrency_backoffs` of each asset's newest materialization), from the instance."""
     previous = os.environ.get("DAGSTER_HOME")
@@ -187,7 +187,7 @@ def from_event_log(env: dict[str, str], measure: RunMeasure) -> None:
             del os.environ["DAGSTER_HOME"]
         else:
             os.environ["DAGSTER_HOME"] = previous
-    wanted = ASSETS.split(",")
+    wanted = assets.split(",")
     measure.steps = {s.step_key: s.end_time - s.start_time for s in stats if s.step_key in wanted}
     metadata = [e.asset_materialization.metadata for e in events if e and e.run_id == run.run_id]
     measure.backoffs = sum(
@@ -201,6 +201,7 @@ def materialize(
     start: date,
     end: date,
     run_config: dict | None = None,
+    assets: str = ASSETS,
 ) -> RunMeasure:
     command = [
         str(BIN / "dagster"),
@@ -209,13 +210,13 @@ def materialize(
         "-m",
         "bfa_assets.definitions",
         "--select",
-        ASSETS,
+        assets,
         "--partition-range",
         f"{start}...{end}",
         *(["--config-json", json.dumps(run_config)] if run_config else []),
     ]
     measure = run_measured(command, env, *sim)
-    from_event_log(env, measure)
+    from_event_log(env, measure, assets)
     return measure
 
 

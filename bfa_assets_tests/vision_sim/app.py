@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from bfa_assets_tests.vision_sim import bucket, content, fapi
 from bfa_assets_tests.vision_sim.fapi import APIS, USD_M, Api
 from bfa_assets_tests.vision_sim.faults import MALFORMED, FaultPlan
+from bfa_assets_tests.vision_sim.objects import escape
 from bfa_assets_tests.vision_sim.universe import BUCKET, Universe
 
 Send = Callable[[dict], Awaitable[None]]
@@ -249,10 +250,10 @@ class SimApp:
             response.body, response.headers["content-type"] = _HTML, "text/html"
             response.headers.pop("etag", None)
         elif fault == "loop" and listing:
-            marker = bucket.escape(query.get("marker", ""))
+            marker = escape(query.get("marker", ""))
             response.body = (
                 f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{bucket.S3_NS}">'
-                f"<Name>{BUCKET}</Name><Prefix>{bucket.escape(query.get('prefix', ''))}</Prefix>"
+                f"<Name>{BUCKET}</Name><Prefix>{escape(query.get('prefix', ''))}</Prefix>"
                 f"<Marker>{marker}</Marker><NextMarker>{marker}</NextMarker>"
                 "<IsTruncated>true</IsTruncated></ListBucketResult>"
             ).encode()

@@ -11,10 +11,9 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
 from itertools import islice
 
+from bfa_assets_tests.vision_sim.objects import contents_entry, escape
 from bfa_assets_tests.vision_sim.universe import BUCKET, SimObject, Universe
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -35,12 +34,6 @@ class S3Error(Exception):
             f"<Error><Code>{self.code}</Code><Message>{escape(self.message)}</Message>{extra}"
             "<RequestId>SIMULATED</RequestId><HostId>vision-sim</HostId></Error>"
         ).encode()
-
-
-def escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
 
 
 Entry = tuple[bool, str, Callable[[], SimObject | None] | None]
@@ -215,21 +208,13 @@ def render_listings(universe: Universe, prefixes: Iterable[str]) -> int:
 
 def _contents(universe: Universe, key: str, build: Callable[[], SimObject | None] | None) -> bytes:
     """The `<Contents>` entry of `key`, rendered once per clock (`universe.listed`)."""
+    if isinstance(build, bytes):  # rendered by its folder, never kept (datasets.py)
+        return build
     try:
         return universe.listed[key]
     except KeyError:
         pass
     obj = build() if build is not None else universe.object_at(key)
     assert obj is not None, key  # the tree only lists objects that exist
-    entry = (
-        f"<Contents><Key>{escape(key)}</Key><LastModified>{iso_ms(obj.last_modified)}</LastModified>"
-        f"<ETag>{escape(obj.etag)}</ETag><Size>{obj.size}</Size>"
-        "<StorageClass>STANDARD</StorageClass></Contents>"
-    ).encode()
-    universe.listed[key] = entry
+    entry = universe.listed[key] = contents_entry(key, obj)
     return entry
-
-
-@lru_cache(maxsize=64)  # a page lists a zip and its CHECKSUM, modified at the same moment
-def iso_ms(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

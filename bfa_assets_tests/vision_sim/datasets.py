@@ -18,16 +18,17 @@ The klines themselves (1m and 1d) are the universe's own (universe.py), never li
 from __future__ import annotations
 
 import hashlib
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from bfa_assets_tests.vision_sim import content
-from bfa_assets_tests.vision_sim.objects import SimObject, StaticFolder
+from bfa_assets_tests.vision_sim.objects import SimObject, StaticFolder, contents_entry
 
 if TYPE_CHECKING:
     from bfa_assets_tests.vision_sim.universe import SymbolLife, Universe
@@ -189,9 +190,9 @@ class DatasetFolder:
     folder: str
     period: str
 
-    def entries_after(
-        self, after: str | None
-    ) -> Iterator[tuple[str, Callable[[], SimObject | None]]]:
+    def entries_after(self, after: str | None) -> Iterator[tuple[str, bytes]]:
+        """(name, its listing entry, rendered): a history lists ~20 M of these, each once, so
+        they are neither built as objects for the bucket nor kept (universe.listed)."""
         stamps = self.tree.stamps(self.market, self.dataset, self.folder, self.period)
         prefix = f"{self.folder}-{self.dataset.tag}-"
         start = 0
@@ -200,9 +201,9 @@ class DatasetFolder:
         base = self.tree.path(self.market, self.period, self.dataset, self.folder)
         for stamp in stamps[start:]:
             name = f"{prefix}{stamp}.zip"
-            build = partial(self.tree.file_object, base + name, self, stamp)
-            yield name, partial(build, False)
-            yield name + ".CHECKSUM", partial(build, True)
+            pair = self.tree.file_pair(base + name, self, stamp)
+            yield name, contents_entry(base + name, pair[0])
+            yield name + ".CHECKSUM", contents_entry(base + name + ".CHECKSUM", pair[1])
 
 
 class DatasetTree:
@@ -371,33 +372,44 @@ class DatasetTree:
         delay = 2 + int(10 * content.unit_hash("monthly", folder, month.year, month.month))
         return datetime.combine(next_month + timedelta(days=delay - 1), time(3, 0), UTC)
 
-    def file_object(
-        self, zip_key: str, where: DatasetFolder, stamp: str, checksum: bool
-    ) -> SimObject:
-        """The zip (or its CHECKSUM) of `stamp` in a folder, the zip's key being `zip_key`."""
-        key = f"{zip_key}.CHECKSUM" if checksum else zip_key
+    def file_pair(
+        self, zip_key: str, where: DatasetFolder, stamp: str
+    ) -> tuple[SimObject, SimObject]:
+        """The zip of `stamp` in a folder (under `zip_key`) and its CHECKSUM, made together:
+        they share the time and the zip's bytes."""
         first = _first_day(stamp)
         if len(stamp) == 7:
             modified = self.monthly_publish_time(where.folder, first)
         else:
             ordinal = first.toordinal()
             modified = self.daily_publish_time(where.market, where.dataset, where.folder, ordinal)
-        etag = f'"{hashlib.md5(f"{key}|v1".encode()).hexdigest()}"'
         member = _member(where.dataset, where.folder, stamp)
         length = payload_length(where.dataset, where.folder, first)
+        basename = zip_key.rsplit("/", 1)[1]
+        newline = first >= content.CHECKSUM_NEWLINE_SINCE
 
         def zip_bytes() -> bytes:
             return content.zip_one(member, _payload(length), compress=False)
 
-        if not checksum:
-            return SimObject(
-                key, content.stored_zip_size(member, length), etag, modified, zip_bytes
-            )
-        basename = zip_key.rsplit("/", 1)[1]
-        newline = first >= content.CHECKSUM_NEWLINE_SINCE
-        size = 64 + 2 + len(basename.encode()) + (1 if newline else 0)
-        return SimObject(
-            key, size, etag, modified, lambda: content.checksum_text(zip_bytes(), basename, newline)
+        def etag(key: str) -> str:  # opaque, as a multipart upload's; a CRC, not a digest
+            return f'"{zlib.crc32(key.encode()):08x}{length:024x}"'
+
+        checksum = f"{zip_key}.CHECKSUM"
+        return (
+            SimObject(
+                zip_key,
+                content.stored_zip_size(member, length),
+                etag(zip_key),
+                modified,
+                zip_bytes,
+            ),
+            SimObject(
+                checksum,
+                64 + 2 + len(basename.encode()) + (1 if newline else 0),
+                etag(checksum),
+                modified,
+                lambda: content.checksum_text(zip_bytes(), basename, newline),
+            ),
         )
 
     def object_at(self, market: str, period: str, rest: str) -> SimObject | None:
@@ -416,7 +428,7 @@ class DatasetTree:
         if i == len(stamps) or stamps[i] != stamp:
             return None
         zip_key = f"data/futures/{market}/{period}/{rest}".removesuffix(".CHECKSUM")
-        return self.file_object(zip_key, folder, stamp, checksum)
+        return self.file_pair(zip_key, folder, stamp)[checksum]
 
     # --- ground truth ----------------------------------------------------------------------
 
