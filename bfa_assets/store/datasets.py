@@ -60,27 +60,24 @@ WITH files AS (
     UNION ALL
     SELECT market, '{KLINES}', symbol, date, date, file_size_bytes
     FROM daily_availability WHERE available
-), checked AS (  -- each file inside the run of checked days that holds it
-    SELECT f.*, c.first_date AS checked_from
-    FROM files f JOIN dataset_checks c
-      ON f.market = c.market AND f.dataset = c.dataset
-     AND f.first_date >= c.first_date AND f.last_date <= c.last_date
-), numbered AS (
-    SELECT *, sum(starts) OVER (
-        PARTITION BY market, dataset, symbol, checked_from ORDER BY first_date
-        ROWS UNBOUNDED PRECEDING
-    ) AS run
-    FROM (
-        SELECT *, CASE WHEN lag(last_date) OVER (
-            PARTITION BY market, dataset, symbol, checked_from ORDER BY first_date
-        ) = first_date - 1 THEN 0 ELSE 1 END AS starts
-        FROM checked
-    )
+), checked AS (
+    SELECT date, market, dataset FROM dataset_probe_log
+    UNION ALL
+    SELECT date, market, '{KLINES}' FROM probe_log
+), kept AS (  -- the files of checked days (a monthly file's month is checked whole or not)
+    SELECT f.*, CASE WHEN f.first_date = f.last_date THEN f.first_date - DATE '1970-01-01'
+                     ELSE year(f.first_date) * 12 + month(f.first_date) END AS step
+    FROM files f JOIN checked c
+      ON c.market = f.market AND c.dataset = f.dataset AND c.date = f.first_date
 )
 SELECT market, dataset, symbol, min(first_date) AS first_date, max(last_date) AS last_date,
        count(*)::BIGINT AS files, sum(bytes)::BIGINT AS bytes
-FROM numbered
-GROUP BY market, dataset, symbol, checked_from, run
+FROM (  -- gaps and islands: files a day (a month) apart share `step - row_number()`
+    SELECT *, step - row_number() OVER (PARTITION BY market, dataset, symbol ORDER BY first_date)
+        AS island
+    FROM kept
+)
+GROUP BY market, dataset, symbol, island
 """  # noqa: S608 - a constant, no input
 # Over `dataset_runs`, in the working database and in the release alike.
 DAYS = """

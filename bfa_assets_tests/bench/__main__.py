@@ -71,6 +71,7 @@ class RunMeasure:
     simulator_cpu_s: float  # user + sys of the simulator process
     max_in_flight: int  # the most requests the simulator had in flight at once
     steps: dict[str, float] = field(default_factory=dict)  # asset step -> seconds
+    every_step: dict[str, float] = field(default_factory=dict)  # checks' steps too
     backoffs: int = 0  # the Vision client's concurrency cuts, over all assets
 
     def latency_floor_s(self, latency_ms: float) -> float:
@@ -188,7 +189,8 @@ def from_event_log(env: dict[str, str], measure: RunMeasure, assets: str = ASSET
         else:
             os.environ["DAGSTER_HOME"] = previous
     wanted = assets.split(",")
-    measure.steps = {s.step_key: s.end_time - s.start_time for s in stats if s.step_key in wanted}
+    measure.every_step = {s.step_key: s.end_time - s.start_time for s in stats}
+    measure.steps = {k: v for k, v in measure.every_step.items() if k in wanted}
     metadata = [e.asset_materialization.metadata for e in events if e and e.run_id == run.run_id]
     measure.backoffs = sum(
         int(m["concurrency_backoffs"].value) for m in metadata if "concurrency_backoffs" in m
