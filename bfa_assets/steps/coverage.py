@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Callable, Coroutine, Hashable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -62,9 +62,9 @@ async def refresh_coverage(
             files = 0
             with dataset_store.window_writer(conn, scope) as writer:
 
-                def stage(group: Hashable, found: dict[str, Listed]) -> None:
+                def stage(group: tuple[str, str], found: dict[str, Listed]) -> None:
                     nonlocal files
-                    part = _frame(group, found)  # type: ignore[arg-type]
+                    part = _frame(group, found)
                     files += part.height
                     writer.add(part)
 
@@ -114,7 +114,10 @@ def _wanted(scope: Scope) -> set[str] | None:
 
 
 def _listings(
-    http: HttpClient, plan: list[Checked], stager: Stager, log: Callable[[str], None]
+    http: HttpClient,
+    plan: list[Checked],
+    stager: Stager[tuple[str, str], Listed],
+    log: Callable[[str], None],
 ) -> Iterator[Coroutine[None, None, None]]:
     """One listing per dataset (each listing its folders at once), logging as each ends."""
     done = 0

@@ -8,19 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-T = TypeVar("T")
+G = TypeVar("G", bound=Hashable)  # what listings are grouped by (a market; a dataset)
+T = TypeVar("T")  # what a listing found
 
 
 @dataclass
-class Stager(Generic[T]):
+class Stager(Generic[G, T]):
     """What listings found (`listed(group, name, found)`), handed to `stage(group, {name: found})`
     `per_part` names at a time, in one thread beside the event loop (Polars and DuckDB release
     the GIL): the listings go on meanwhile, and memory holds a part or two, not a whole
     history's listed files."""
 
-    stage: Callable[[Hashable, dict[str, T]], None]
+    stage: Callable[[G, dict[str, T]], None]
     per_part: int
-    _pending: dict[Hashable, dict[str, T]] = field(default_factory=dict)
+    _pending: dict[G, dict[str, T]] = field(default_factory=dict)
     _staged: list[asyncio.Future[None]] = field(default_factory=list)
     _thread: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bfa-stage")
@@ -39,13 +40,13 @@ class Stager(Generic[T]):
         for staging in self._staged:
             staging.result()  # a part that failed to stage fails the window
 
-    def listed(self, group: Hashable, name: str, found: T) -> None:
+    def listed(self, group: G, name: str, found: T) -> None:
         pending = self._pending.setdefault(group, {})
         pending[name] = found
         if len(pending) >= self.per_part:
             self._hand_over(group)
 
-    def _hand_over(self, group: Hashable) -> None:
+    def _hand_over(self, group: G) -> None:
         found = self._pending.pop(group, {})
         loop = asyncio.get_running_loop()
         self._staged.append(loop.run_in_executor(self._thread, self.stage, group, found))
