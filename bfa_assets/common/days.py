@@ -18,6 +18,11 @@ def newest_day(now: datetime) -> date:
     return now.date() - timedelta(days=1)
 
 
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
 class Window(namedtuple("Window", ["start", "end"])):
     """The inclusive days a run works on (a ranged back-fill is one window)."""
 

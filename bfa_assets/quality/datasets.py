@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import duckdb
 
-from bfa_assets.common.days import runs
+from bfa_assets.common.days import month_end, runs
 from bfa_assets.common.markets import MARKETS, NAMES
 from bfa_assets.quality.findings import (
     ERROR,
@@ -97,7 +97,7 @@ def _expected(klines: set[date], newest: date, monthly: bool) -> set[date]:
     months = {d.replace(day=1) for d in klines}
     out = set()
     for first in months:
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        last = month_end(first)
         if last <= newest:
             out.update(first + timedelta(days=i) for i in range((last - first).days + 1))
     return out

@@ -141,8 +141,8 @@ def _listings(
 
 
 class Listed(NamedTuple):
-    """One folder's listed files as columns: a whole history lists ~10 M files, and the
-    folders waiting to be staged would otherwise hold a tuple per file."""
+    """One folder's listed files as columns: a history lists several files per contract and
+    day, and the folders waiting to be staged would otherwise hold a tuple per file."""
 
     first: array  # ordinals of the first day each file covers
     last: array

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bfa_assets.common.days import Window
+from bfa_assets.common.days import Window, month_end
 from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
 from bfa_assets.vision.daily_files import list_days, list_stamped
@@ -82,7 +82,7 @@ def checked_span(dataset: Dataset, window: Window) -> Window | None:
     if not dataset.monthly:
         return window
     first = window.start.replace(day=1)
-    last = _month_end(window.end)
+    last = month_end(window.end)
     if last > window.end:
         last = window.end.replace(day=1) - timedelta(days=1)
     return Window(first, last) if first <= last else None
@@ -123,7 +123,7 @@ async def _list_months(http: HttpClient, path: str, stem: str, span: Window) -> 
     for obj in await list_stamped(http, path, stem, first, last, months):
         first = _month_of(obj.key, path + stem)
         if first is not None and span.start <= first <= span.end:
-            files.append(FileSpan(first, _month_end(first), obj.size))
+            files.append(FileSpan(first, month_end(first), obj.size))
     return files
 
 
@@ -137,7 +137,3 @@ def _month_of(key: str, stem: str) -> date | None:
     except ValueError:
         return None
     return first if f"{first:%Y-%m}" == written else None
-
-
-def _month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)

@@ -191,8 +191,9 @@ class DatasetFolder:
     period: str
 
     def entries_after(self, after: str | None) -> Iterator[tuple[str, bytes]]:
-        """(name, its listing entry, rendered): a history lists ~20 M of these, each once, so
-        they are neither built as objects for the bucket nor kept (universe.listed)."""
+        """(name, its listing entry, rendered): a history lists several per contract and day,
+        each once, so they are neither built as objects for the bucket nor kept
+        (universe.listed)."""
         stamps = self.tree.stamps(self.market, self.dataset, self.folder, self.period)
         prefix = f"{self.folder}-{self.dataset.tag}-"
         start = 0
@@ -501,7 +502,7 @@ def zip_size(dataset: Dataset, folder: str, stamp: str) -> int:
 
 def payload_length(dataset: Dataset, folder: str, first: date) -> int:
     """The CSV's length of a file (a monthly file's as a day's): around the dataset's typical
-    size, drawn per folder and day by integer arithmetic (a history lists millions)."""
+    size, drawn per folder and day by integer arithmetic (cheap: every listed file needs one)."""
     spread = (_folder_number(folder) * 7919 + first.toordinal() * 104_729) % dataset.size
     return dataset.size // 2 + spread
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bfa_assets.common.days import runs
+from bfa_assets.common.days import month_end, runs
 from bfa_assets.http.client import HttpClient
 from bfa_assets.vision import keys
 from bfa_assets.vision.daily_files import list_daily_files
@@ -71,7 +71,7 @@ async def _plan_symbol(
     by_month: dict[tuple[int, int], list[date]] = {}
     for day in sorted(days):
         by_month.setdefault((day.year, day.month), []).append(day)
-    complete = [m for m in by_month if _month_end(m) < today]
+    complete = [m for m in by_month if month_end(date(*m, 1)) < today]
     monthly = await _monthly_files(http, market, symbol) if complete else {}
     sources = [
         Source(market, symbol, obj.key, obj.etag, tuple(by_month[m]), True, monthly=True)
@@ -91,12 +91,6 @@ async def _plan_symbol(
                 Source(market, symbol, f.key, f.etag, (day,), f.has_checksum, monthly=False)
             )
     return sources, [d for d in rest if d not in files]
-
-
-def _month_end(month: tuple[int, int]) -> date:
-    year, number = month
-    following = date(year + number // 12, number % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
 
 
 async def _monthly_files(
