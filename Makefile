@@ -19,7 +19,7 @@ export PYTHONWARNINGS ?= ignore:Function `dev_command` is superseded
 include dagster.env
 export $(shell grep -oE '^[A-Z_][A-Z0-9_]*' dagster.env)
 
-.PHONY: help install browser postgres dev demo test lint bench clean
+.PHONY: help install browser postgres readers dev demo test lint bench clean
 
 help:  ## list the commands
 	@grep -hE '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -55,12 +55,26 @@ browser:  ## Debian's Chromium for the end-to-end UI test (nothing to do when it
 postgres:  ## Debian's PostgreSQL for the production-instance tests (nothing to do when it is there)
 	bash scripts/install-debian-package.sh postgresql '/usr/lib/postgresql/*/bin/initdb'
 
+# Readers of the release that are not bfa, each in its own environment, for the tests that open
+# the release with them (bfa_assets_tests/release/test_readers.py): the oldest DuckDB the release's storage
+# format and views promise (1.1.0), and the original tool's query CLI with the newest DuckDB 1.x.
+READERS := .readers
+ORIGINAL := binance-futures-availability==1.5.0
+$(READERS)/%/.done: | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(READERS)/$*
+	$(UV) pip install --quiet --python $(READERS)/$*/bin/python $(READER_PACKAGES)
+	touch $@
+$(READERS)/duckdb-1.1/.done: READER_PACKAGES := duckdb==1.1.0
+$(READERS)/original/.done: READER_PACKAGES := $(ORIGINAL) duckdb==1.5.6
+
+readers: $(READERS)/duckdb-1.1/.done $(READERS)/original/.done  ## DuckDB 1.1 and the original tool's CLI, for the release's reader tests
+
 lint: install  ## ruff lint and format check, and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-test: lint browser postgres  ## install what is missing, lint, check the definitions load, run the whole test suite
+test: lint browser postgres readers  ## install what is missing, lint, check the definitions load, run the whole test suite
 	$(BIN)/dg check defs
 	$(BIN)/pytest -n 2 --dist loadgroup
 
@@ -68,4 +82,4 @@ bench: install  ## the performance benchmark (BENCH_ARGS="--symbols 100 --days 9
 	$(BIN)/python -m bfa_assets_tests.bench $(BENCH_ARGS)
 
 clean:  ## remove environments, instance and data
-	rm -rf .tools $(VENV) .dagster .dagster-demo data .pytest_cache
+	rm -rf .tools $(VENV) $(READERS) .dagster .dagster-demo data .pytest_cache

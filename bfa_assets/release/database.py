@@ -23,7 +23,14 @@ from pathlib import Path
 
 import duckdb
 
-from bfa_assets.release.layout import RELEASE_INFO, STORED, TABLES, About, views
+from bfa_assets.release.layout import (
+    RELEASE_INFO,
+    STORAGE_VERSION,
+    STORED,
+    TABLES,
+    About,
+    views,
+)
 from bfa_assets.store import memory
 
 READ_TABLES = ("daily_by_symbol", "available_by_date")
@@ -38,10 +45,15 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def _attached(conn: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str]:
-    """Attach `target` as the default catalog; yields the working database's quoted name."""
+    """Attach `target` as the default catalog, in the release's storage format (an existing file
+    in a newer one is refused: DuckDB cannot lower it); yields the working database's quoted
+    name."""
     (name,) = conn.execute("SELECT current_database()").fetchall()[0]
     source = '"' + name.replace('"', '""') + '"'  # a quoted identifier
-    conn.execute("ATTACH $path AS release_copy", {"path": str(target)})
+    conn.execute(
+        f"ATTACH $path AS release_copy (STORAGE_VERSION '{STORAGE_VERSION}')",
+        {"path": str(target)},
+    )
     try:
         conn.execute("USE release_copy")
         yield source
@@ -56,7 +68,11 @@ def create(conn: duckdb.DuckDBPyConnection, target: Path, about: About) -> None:
         about.create(conn)
         for table in STORED:
             params = {"since": EVERY_DAY} if table.dated else None
-            conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}", params)
+            if table.columns is None:
+                conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}", params)
+            else:
+                conn.execute(f"CREATE TABLE {table.name} ({table.columns})")
+                conn.execute(f"INSERT INTO {table.name} BY NAME {table.query(source)}", params)
         columns = _columns(conn, source, "daily_volume")
         for name, query in views(columns).items():
             conn.execute(f"CREATE VIEW {name} AS {query}")
@@ -86,7 +102,7 @@ def refresh(
             if not table.dated:
                 conn.execute(f"CREATE TABLE {table.name} AS {table.query(source)}")
             elif since is not None:
-                conn.execute(f"INSERT INTO {table.name} {table.query(source)}", dated)
+                conn.execute(f"INSERT INTO {table.name} BY NAME {table.query(source)}", dated)
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, source: str, table: str) -> list[str]:

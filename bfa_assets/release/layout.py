@@ -39,7 +39,12 @@ from bfa_assets.store.queries import RELEASE_INFO
 if TYPE_CHECKING:
     import duckdb
 
-LAYOUT = 7  # bump on any change here: a release of another layout is then rebuilt whole
+LAYOUT = 8  # bump on any change here: a release of another layout is then rebuilt whole
+# The release database's storage format: the oldest that keeps its size and its features, so
+# that every DuckDB from 1.1 on opens it (DuckDB 1.x refuses a file in 2.0's format, "created
+# with a newer version of DuckDB"). docs/release.md says who can read it; docs/benchmarks.md
+# gives the sizes per format.
+STORAGE_VERSION = "v1.1.0"
 DOWNLOAD_URL = "https://data.binance.vision/"  # Binance's public download host for Vision keys
 DROPPED = {
     "daily_availability": ("etag", "url"),
@@ -56,20 +61,45 @@ def _without(table: str) -> str:
 @dataclass(frozen=True)
 class Stored:
     """A table of the release: `select` reads the working database `{src}` (or tables of the
-    release made before it); a dated table's `select` takes the rows from `$since` on."""
+    release made before it); a dated table's `select` takes the rows from `$since` on. `columns`
+    declares the table when its columns are not just those of `select` (generated ones)."""
 
     name: str
     select: str
     dated: bool
+    columns: str | None = None
 
     def query(self, source: str) -> str:
         return self.select.format(src=source)
 
 
-def _copy(table: str, order: str, dated: bool) -> Stored:
+def _copy(
+    table: str, order: str, dated: bool, columns: str | None = None, replace: str = ""
+) -> Stored:
     since = " WHERE date >= $since" if dated else ""
-    select = f"SELECT {_without(table)} FROM {{src}}.main.{table}{since} ORDER BY {order}"  # noqa: S608
-    return Stored(table, select, dated)
+    select = f"SELECT {_without(table)}{replace} FROM {{src}}.main.{table}{since} ORDER BY {order}"  # noqa: S608
+    return Stored(table, select, dated, columns)
+
+
+# The original tool's readers query `daily_availability` for its columns `status_code`, `url`
+# and `probe_timestamp`, and read `last_modified` as a TIMESTAMP in UTC (a TIMESTAMPTZ needs
+# pytz in DuckDB's Python client). So the released table stores its times in UTC without a
+# zone, like `release_info`, and computes the three columns when read (VIRTUAL: no storage).
+KLINE_URL = f"""'{DOWNLOAD_URL}' || 'data/futures/' || market || '/daily/klines/'
+    || url_encode(symbol) || '/1m/' || url_encode(symbol) || '-1m-'
+    || strftime(date, '%Y-%m-%d') || '.zip'"""
+DAILY_AVAILABILITY = f"""
+    date DATE NOT NULL,
+    market VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    available BOOLEAN NOT NULL,
+    file_size_bytes BIGINT,
+    last_modified TIMESTAMP,
+    checked_at TIMESTAMP NOT NULL,
+    status_code INTEGER GENERATED ALWAYS AS (CASE WHEN available THEN 200 ELSE 404 END) VIRTUAL,
+    url VARCHAR GENERATED ALWAYS AS ({KLINE_URL}) VIRTUAL,
+    probe_timestamp TIMESTAMP GENERATED ALWAYS AS (checked_at) VIRTUAL
+"""
 
 
 DAILY_ROWS = f"""
@@ -90,7 +120,14 @@ STORED = [
     _copy("symbols", "market, symbol", dated=False),
     _copy("probe_log", "market, date", dated=False),
     _copy("volume_files", "source_key", dated=False),
-    _copy("daily_availability", "date", dated=True),
+    _copy(
+        "daily_availability",
+        "date",
+        dated=True,
+        columns=DAILY_AVAILABILITY,
+        replace=" REPLACE (timezone('UTC', last_modified) AS last_modified, "
+        "timezone('UTC', checked_at) AS checked_at)",
+    ),
     _copy("volume_rankings", "date, market, rank, symbol", dated=True),
     Stored("daily_rows", DAILY_ROWS, dated=True),
     Stored(
@@ -135,20 +172,16 @@ READ_VIEWS = {
 }
 # The original tool's 17 columns, for users of its file: USD-M's rows only (COIN-M has no USDT
 # quote volume to put in them; its rows are in the tables).
-AVAILABILITY_WITH_VOLUME = f"""
-SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified,
-       '{DOWNLOAD_URL}' || 'data/futures/' || a.market || '/daily/klines/'
-           || url_encode(a.symbol) || '/1m/'
-           || url_encode(a.symbol) || '-1m-' || strftime(a.date, '%Y-%m-%d') || '.zip' AS url,
-       CASE WHEN a.available THEN 200 ELSE 404 END AS status_code,
-       a.checked_at AS probe_timestamp,
-       v.quote_volume AS quote_volume_usdt, v.trade_count, v.volume_base,
-       v.taker_buy_volume_base, v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt,
-       v.open_price, v.high_price, v.low_price, v.close_price
+AVAILABILITY_WITH_VOLUME = """
+SELECT a.date, a.symbol, a.available, a.file_size_bytes, a.last_modified, a.url,
+       a.status_code, a.probe_timestamp, v.quote_volume AS quote_volume_usdt, v.trade_count,
+       v.volume_base, v.taker_buy_volume_base,
+       v.taker_buy_quote_volume AS taker_buy_quote_volume_usdt, v.open_price, v.high_price,
+       v.low_price, v.close_price
 FROM daily_availability a
 LEFT JOIN daily_volume v USING (date, market, symbol)
 WHERE a.market = 'um'
-"""  # noqa: S608
+"""
 # The tables users know from the working database, with their released row counts.
 TABLES = [
     "symbols",

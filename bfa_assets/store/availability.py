@@ -12,7 +12,7 @@ from urllib.parse import quote
 import duckdb
 import polars as pl
 
-from bfa_assets.store import changes
+from bfa_assets.store import changes, runs
 from bfa_assets.store.selection import EVERYTHING, WINDOW, Scope, window_params
 from bfa_assets.store.transactions import stage, staging_table, transaction
 from bfa_assets.vision import keys
@@ -153,7 +153,8 @@ class WindowWriter:
         """In one transaction: the window's rows replaced by the staged ones, the change
         logged, and (for a run over whole markets) the days recorded as checked at
         `checked_at`."""
-        with transaction(self.conn):
+        touched = [(market, keys.KLINES, self.start, self.end) for market in self.scope.markets]
+        with transaction(self.conn), runs.kept_up(self.conn, touched):
             self.conn.execute(
                 f"DELETE FROM daily_availability WHERE {WINDOW}",  # noqa: S608
                 self.params,

@@ -3,9 +3,11 @@
 The working database keeps facts per file (`dataset_files`: one row per daily file, or per
 monthly file of a monthly-only dataset) and per checked day (`dataset_probe_log`), because a
 window can be re-checked anywhere in a run of days: a run's byte count cannot be split without
-the bytes of each day. The contract (`dataset_runs`, `dataset_checks`, `dataset_days`) is views
-over those facts and over the 1m klines' own (`daily_availability`, `probe_log`), so the 1m files
-are never stored twice; the release materializes the runs and checks (release/database.py).
+the bytes of each day. Of the contract, `dataset_checks` and `dataset_days` are views, over
+those facts and over the 1m klines' own (`daily_availability`, `probe_log`), so the 1m files
+are never stored twice; `dataset_runs` is a table the window writes keep up to date
+(store/runs.py), since computing the runs sorts every file. The release copies the runs and
+checks (release/database.py).
 
 A run ends at a day without the file and at a day that was not checked: unchecked is never
 absent, and never present either.
@@ -22,11 +24,10 @@ import duckdb
 import polars as pl
 
 from bfa_assets.common.days import Window
-from bfa_assets.store import changes
+from bfa_assets.store import changes, runs
 from bfa_assets.store.selection import Scope
 from bfa_assets.store.transactions import stage, staging_table, transaction
 from bfa_assets.vision.datasets import Dataset
-from bfa_assets.vision.keys import KLINES
 
 FILES_SCHEMA = {
     "market": pl.String,
@@ -37,14 +38,10 @@ FILES_SCHEMA = {
     "bytes": pl.Int64,
 }
 
-# The views of the contract, over the working database's facts (migration 8 creates them).
+# The views of the contract, over the working database's facts (migrations 8 and 9).
 CHECKS_VIEW = f"""
 CREATE OR REPLACE VIEW dataset_checks AS
-WITH days AS (
-    SELECT date, market, dataset FROM dataset_probe_log
-    UNION ALL
-    SELECT date, market, '{KLINES}' FROM probe_log
-)
+WITH days AS ({runs.CHECKED})
 SELECT market, dataset, min(date) AS first_date, max(date) AS last_date
 FROM (
     SELECT *, date - (row_number() OVER (PARTITION BY market, dataset ORDER BY date))::INTEGER
@@ -52,32 +49,6 @@ FROM (
     FROM days
 )
 GROUP BY market, dataset, island
-"""  # noqa: S608 - a constant, no input
-RUNS_VIEW = f"""
-CREATE OR REPLACE VIEW dataset_runs AS
-WITH files AS (
-    SELECT market, dataset, symbol, first_date, last_date, bytes FROM dataset_files
-    UNION ALL
-    SELECT market, '{KLINES}', symbol, date, date, file_size_bytes
-    FROM daily_availability WHERE available
-), checked AS (
-    SELECT date, market, dataset FROM dataset_probe_log
-    UNION ALL
-    SELECT date, market, '{KLINES}' FROM probe_log
-), kept AS (  -- the files of checked days (a monthly file's month is checked whole or not)
-    SELECT f.*, CASE WHEN f.first_date = f.last_date THEN f.first_date - DATE '1970-01-01'
-                     ELSE year(f.first_date) * 12 + month(f.first_date) END AS step
-    FROM files f JOIN checked c
-      ON c.market = f.market AND c.dataset = f.dataset AND c.date = f.first_date
-)
-SELECT market, dataset, symbol, min(first_date) AS first_date, max(last_date) AS last_date,
-       count(*)::BIGINT AS files, sum(bytes)::BIGINT AS bytes
-FROM (  -- gaps and islands: files a day (a month) apart share `step - row_number()`
-    SELECT *, step - row_number() OVER (PARTITION BY market, dataset, symbol ORDER BY first_date)
-        AS island
-    FROM kept
-)
-GROUP BY market, dataset, symbol, island
 """  # noqa: S608 - a constant, no input
 # Over `dataset_runs`, in the working database and in the release alike.
 DAYS = """
@@ -120,7 +91,11 @@ class CoverageWriter:
         stage(self.conn, self.staged, part)
 
     def finish(self, listed: list[Checked], checked_at: datetime) -> None:
-        with transaction(self.conn):
+        touched = [
+            (item.dataset.market, item.dataset.name, item.span.start, item.span.end)
+            for item in listed
+        ]
+        with transaction(self.conn), runs.kept_up(self.conn, touched):
             for item in listed:
                 params = {
                     "market": item.dataset.market,

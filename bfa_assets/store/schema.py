@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from bfa_assets.store import datasets
+from bfa_assets.store import datasets, runs
 
 MIGRATIONS: list[str] = [
     # 1: symbols, availability and the log of probed days
@@ -245,7 +245,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE change_log ADD COLUMN markets VARCHAR[];  -- the markets written; NULL = both
     """,
     # 8: dataset coverage (store/datasets.py): the files of every dataset but the 1m klines, the
-    # days checked per (market, dataset), and the contract's views over them and the 1m klines.
+    # days checked per (market, dataset), and the view of the checked days.
     # No primary key on the files: DuckDB pins key indexes in memory, and the window writes
     # keep (market, dataset, symbol, first_date) unique (a check verifies it).
     """
@@ -266,10 +266,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (date, market, dataset)
     );
     """
-    + datasets.CHECKS_VIEW
-    + ";"
-    + datasets.RUNS_VIEW
-    + ";"
+    + datasets.CHECKS_VIEW,
+    # 9: the runs of dataset coverage become a table the window writes keep (store/runs.py),
+    # built here from the facts; `dataset_days` reads it.
+    """
+    DROP VIEW IF EXISTS dataset_days;
+    DROP VIEW IF EXISTS dataset_runs;
+    CREATE TABLE dataset_runs (
+        market VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        symbol VARCHAR NOT NULL,
+        first_date DATE NOT NULL,             -- a run of checked days with the file
+        last_date DATE NOT NULL,
+        files BIGINT NOT NULL,
+        bytes BIGINT                          -- NULL: no size known for any of its files
+    );
+    """
+    + runs.REBUILD
     + datasets.DAYS_VIEW,
 ]
 

@@ -47,11 +47,24 @@ def test_the_fixture_is_a_version_6_database(v6):
 def test_every_row_becomes_usd_m_and_keeps_its_values(v6):
     with duckdb.connect(str(v6)) as conn:
         before = {t: (columns(conn, t), rows(conn, t, columns(conn, t))) for t in TABLES}
-        assert migrate(conn) == len(MIGRATIONS) == 8
+        assert migrate(conn) == len(MIGRATIONS) == 9
         for table, (old_columns, old_rows) in before.items():
             assert rows(conn, table, old_columns) == old_rows, table
             if table != "change_log":
                 assert conn.execute(f"SELECT DISTINCT market FROM {table}").fetchall() == [("um",)]
+
+
+def test_the_1m_files_of_checked_days_become_runs_of_dataset_coverage(v6):
+    with duckdb.connect(str(v6)) as conn:
+        migrate(conn)
+        (files, runs, days) = conn.execute(
+            "SELECT sum(files), count(*), (SELECT count(*) FROM dataset_days) FROM dataset_runs"
+        ).fetchall()[0]
+        (checked,) = conn.execute(
+            "SELECT count(*) FROM daily_availability JOIN probe_log USING (date, market) "
+            "WHERE available"
+        ).fetchall()[0]
+        assert files == days == checked > runs > 0
 
 
 def test_keys_include_the_market(v6):
