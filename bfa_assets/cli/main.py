@@ -1,4 +1,5 @@
-"""The `bfa` command line: `bfa query …` over a released database.
+"""The `bfa` command line: `bfa query …` over a released database, `bfa fetch` to download a
+published one (release/fetch.py), `bfa freshness` to tell whether it is stale.
 
 By default it reads the release copy (`$BFA_RELEASE_DIR/availability.duckdb`), opened
 read-only, so queries work while a run holds the working database. `snapshot` reads the
@@ -11,9 +12,10 @@ snapshot path imports (cli.output, common.days, store.answers, store.coverage,
 store.snapshot_file), import nothing the interpreter has not loaded anyway: no `pathlib`,
 `typing` or `dataclasses`, each a few milliseconds.
 
-Exit statuses: 0 an answer, 1 an error (no or bad database, unknown symbol), 2 a usage error,
-3 the release does not know (an unchecked day, or rows that cover only the checked days of a
-range): the message on stderr says what would tell it.
+Exit statuses: 0 an answer, 1 an error (no or bad database, unknown symbol, a failed fetch), 2
+a usage error, 3 the release does not know (an unchecked day, or rows that cover only the
+checked days of a range): the message on stderr says what would tell it; 4 (`bfa freshness`)
+the release is stale.
 
 Every sub-command answers for one market, `--market um` (USD-M) or `--market cm` (COIN-M);
 without it, USD-M, so that the commands and answers of the time before COIN-M stay the same.
@@ -34,9 +36,10 @@ from bfa_assets.common.markets import MARKETS, NAMES
 from bfa_assets.common.settings import RELEASE_DIR
 from bfa_assets.release.files import DATABASE, SNAPSHOT
 from bfa_assets.store.answers import DELISTING_DAYS
-from bfa_assets.store.coverage import NotKnown, refill_hint, span
+from bfa_assets.store.coverage import NotKnown, PartlyChecked
 
-OK, ERROR, NOT_KNOWN = 0, 1, 3  # and 2, argparse's status for a usage error
+OK, ERROR, USAGE, NOT_KNOWN, STALE = 0, 1, 2, 3, 4  # 2 is argparse's status for a usage error
+MAX_AGE_HOURS, MAX_LAG_DAYS = 36, 2  # bfa freshness: when a daily release is stale
 
 
 class CliError(Exception):
@@ -166,7 +169,62 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, command in COMMANDS.items():
         if only in (None, name):
             _add_command(kinds, name, command)
+    if only is None:
+        _add_fetch(commands)
+        _add_freshness(commands)
     return root
+
+
+def _add_freshness(commands: argparse._SubParsersAction) -> None:
+    fresh = commands.add_parser(
+        "freshness",
+        help="fail when the release is older than it should be (for cron or monitoring)",
+        description="Say how old the release is: when it was made, and each market's newest "
+        "checked day. Exit status 0 when it is fresh, 4 when it is stale (made more than "
+        "--max-age hours ago, or a market's newest checked day more than --max-lag days "
+        "before today, UTC), 1 when there is no release to judge. A stopped daemon or sensor "
+        "cannot report itself: run this from outside (cron, a monitoring system).",
+        formatter_class=_formatter(argparse.HelpFormatter),
+    )
+    fresh.add_argument("--db", help=f"release database (default: $BFA_RELEASE_DIR/{DATABASE})")
+    fresh.add_argument(
+        "--max-age",
+        type=_positive,
+        default=MAX_AGE_HOURS,
+        help=f"hours since the release was made (default {MAX_AGE_HOURS}: a daily release "
+        "with half a day of slack)",
+    )
+    fresh.add_argument(
+        "--max-lag",
+        type=_positive,
+        default=MAX_LAG_DAYS,
+        help=f"days from a market's newest checked day to today (default {MAX_LAG_DAYS}: "
+        "yesterday's files may not be on Vision yet)",
+    )
+    fresh.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
+
+def _add_fetch(commands: argparse._SubParsersAction) -> None:
+    fetch = commands.add_parser(
+        "fetch",
+        help="download a published release, verify it, and put it where bfa query reads",
+        description="Download the latest release (or the one of --date) from GitHub, verify "
+        "every file against its SHA256SUMS, and swap it in atomically: files unchanged since "
+        "the current release are not downloaded again, an interrupted download resumes. On "
+        "any failure the current release stays as it was (exit status 1). GITHUB_TOKEN, when "
+        "set, is sent to GitHub's API (more requests an hour); BFA_GITHUB_API_URL points "
+        "elsewhere (GitHub Enterprise).",
+        formatter_class=_formatter(argparse.HelpFormatter),
+    )
+    fetch.add_argument(
+        "--repo",
+        default=os.environ.get("BFA_GITHUB_REPO"),
+        help="the repository that publishes the releases, OWNER/NAME (default: $BFA_GITHUB_REPO)",
+    )
+    fetch.add_argument(
+        "--date", type=_date, help="the data date of the release (default: the latest release)"
+    )
+    fetch.add_argument("--dir", help="where to put it (default: $BFA_RELEASE_DIR)")
 
 
 def _add_command(kinds: argparse._SubParsersAction, name: str, command: Command) -> None:
@@ -244,18 +302,17 @@ def _from_database(db: str, command: Command, args: argparse.Namespace) -> objec
 def partial_note(result: object, market: str = "um") -> str | None:
     """For rows that cover only some of the asked days: which days they could not see."""
     holes = getattr(result, "unchecked", None)
-    if not holes:
-        return None
-    return (
-        f"not checked for {NAMES[market]}: {', '.join(span(*hole) for hole in holes)}; the rows "
-        f"cover only the checked days; {refill_hint(holes, market)}"
-    )
+    return str(PartlyChecked(holes, market)) if holes else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     named = argv[1] if argv[:1] == ["query"] and len(argv) > 1 else None
     args = parser(named if named in COMMANDS else None).parse_args(argv)
+    if args.command == "fetch":
+        return fetch_release(args)
+    if args.command == "freshness":
+        return judge_freshness(args)
     if args.query == "range" and args.start > args.end:
         args.sub_parser.error(f"start {args.start} is after end {args.end}")
     try:
@@ -267,6 +324,74 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = _write(output.render(result, args.json))
     note = partial_note(result, args.market)
     return _fail(note, NOT_KNOWN) if note and status == OK else status
+
+
+def fetch_release(args: argparse.Namespace) -> int:
+    # imported here: a query needs none of it
+    from pathlib import Path
+
+    from bfa_assets.release.fetch import API_URL, FetchError, fetch, terminal_progress
+
+    if not args.repo:
+        return _fail("which repository? --repo OWNER/NAME (or set BFA_GITHUB_REPO)", USAGE)
+    release_dir = Path(args.dir or os.environ.get("BFA_RELEASE_DIR", RELEASE_DIR))
+    try:
+        done = fetch(
+            args.repo,
+            release_dir,
+            args.date,
+            api_url=os.environ.get("BFA_GITHUB_API_URL", API_URL),
+            token=os.environ.get("GITHUB_TOKEN"),
+            progress=terminal_progress(),
+        )
+    except FetchError as error:
+        return _fail(f"{error} (the release at {release_dir} is unchanged)", ERROR)
+    return _write(
+        f"fetched {done.tag} of {args.repo} into {release_dir}: {len(done.downloaded)} files "
+        f"downloaded ({done.bytes_downloaded / 2**20:,.1f} MiB), {len(done.unchanged)} unchanged"
+    )
+
+
+def judge_freshness(args: argparse.Namespace) -> int:
+    import json
+
+    from bfa_assets.store import queries
+    from bfa_assets.store.engine import duckdb
+
+    db = args.db or default_db()
+    if not os.path.isfile(db):  # noqa: PTH113
+        return _fail(f"no release at {db}: nothing to judge (stale, or never fetched)", ERROR)
+    try:
+        with duckdb.connect(db, read_only=True) as conn:
+            queries.check_release(conn)
+            made, newest = queries.freshness(conn)
+    except (queries.NotARelease, duckdb.Error) as error:
+        return _fail(f"cannot read {db}: {error}", ERROR)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    hours = (now - made).total_seconds() / 3600
+    stale = []
+    if hours > args.max_age:
+        stale.append(f"made {hours:,.0f} h ago, more than {args.max_age} h")
+    lags = {m: None if d is None else (now.date() - d).days for m, d in newest.items()}
+    for market, lag in lags.items():
+        if lag is None or lag > args.max_lag:
+            behind = "never checked" if lag is None else f"{lag} days behind today"
+            stale.append(f"{NAMES[market]}'s newest checked day is {behind}")
+    facts = {
+        "fresh": not stale,
+        "generated_at": f"{made:%Y-%m-%d %H:%M:%S} UTC",
+        "hours_old": round(hours, 1),
+        "newest_checked": {m: None if d is None else d.isoformat() for m, d in newest.items()},
+        "days_behind": lags,
+        "stale_because": stale,
+    }
+    if args.json:
+        _write(json.dumps(facts, indent=2))
+    else:
+        days = ", ".join(f"{NAMES[m]} {d or 'none'}" for m, d in newest.items())
+        verdict = "fresh" if not stale else "STALE: " + "; ".join(stale)
+        _write(f"{verdict} (release made {facts['generated_at']}; newest checked days: {days})")
+    return STALE if stale else OK
 
 
 def _fail(message: str, status: int) -> int:

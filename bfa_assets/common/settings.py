@@ -10,6 +10,7 @@ FAPI_URL = "https://fapi.binance.com"  # BFA_FAPI_URL: USD-M's REST API
 DAPI_URL = "https://dapi.binance.com"  # BFA_DAPI_URL: COIN-M's REST API
 DUCKDB_PATH = "data/bfa.duckdb"  # BFA_DUCKDB_PATH: the working database
 RELEASE_DIR = "data/release"  # BFA_RELEASE_DIR
+RELEASES_KEPT = 0  # BFA_RELEASES_KEPT: dated GitHub releases kept, the newest (0: all of them)
 HTTP_CONCURRENCY = 256  # BFA_HTTP_CONCURRENCY: the most requests to Vision in flight (adaptive)
 LOOKBACK_DAYS = 20  # BFA_LOOKBACK_DAYS: days every daily run re-checks (Vision publishes late)
 FALLBACK_HOUR = 12  # BFA_FALLBACK_HOUR: UTC hour to run although yesterday is not published

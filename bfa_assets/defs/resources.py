@@ -117,6 +117,7 @@ class ReleaseResource(dg.ConfigurableResource):
     github_repo: str | None = None
     github_token: str | None = None
     github_api_url: str = DEFAULT_API_URL
+    releases_kept: int = settings.RELEASES_KEPT
 
     def github_target(self) -> GitHubTarget | None:
         if not (self.github_repo and self.github_token):
@@ -210,6 +211,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             github_repo=_setting("BFA_GITHUB_REPO", None),
             github_token=_setting("GITHUB_TOKEN", None),  # an EnvVar: the UI shows its name only
             github_api_url=_setting("BFA_GITHUB_API_URL", DEFAULT_API_URL),
+            releases_kept=_int_setting("BFA_RELEASES_KEPT", settings.RELEASES_KEPT),
         ),
         "automation": AutomationResource(
             lookback_days=_int_setting("BFA_LOOKBACK_DAYS", settings.LOOKBACK_DAYS),

@@ -13,7 +13,6 @@ copying the previous release's members where the database did not change (releas
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 import uuid
@@ -50,16 +49,22 @@ from bfa_assets.release.files import (
     STATS,
     SUMS,
 )
-from bfa_assets.release.incremental import INCREMENTAL, Build, listed_digest, write_database
+from bfa_assets.release.folders import (
+    PARTIAL,
+    listed_digest,
+    prune,
+    sha256_file,
+    swap,
+    versions_of,
+)
+from bfa_assets.release.incremental import INCREMENTAL, Build, write_database
 from bfa_assets.release.layout import About
-from bfa_assets.release.packing import Packed, Previous, gzip_file, sha256_file
+from bfa_assets.release.packing import Packed, Previous, gzip_file
 from bfa_assets.release.picture import write_pictures
 from bfa_assets.store.coverage import Coverage, refill_hint, span
 from bfa_assets.store.queries import summary
 
 T = TypeVar("T")
-KEEP_VERSIONS = 2
-PARTIAL = ".partial"
 
 # The original tool's 13 Parquet columns, in its order, USD-M's rows only; read from the
 # release database, whose rankings are stored sorted by date, market, rank and symbol (a scan
@@ -178,7 +183,7 @@ def build_release(
     if (reason := refusal(covered, checks, allow_partial)) is not None:
         raise ReleaseRefused(reason)
     about = About(generated_at, newest_day(generated_at))
-    versions = release_dir.parent / f".{release_dir.name}.versions"
+    versions = versions_of(release_dir)
     name = f"{generated_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     stage = versions / f"{name}{PARTIAL}"  # renamed once complete; a crash leaves only this
     stage.mkdir(parents=True)
@@ -202,8 +207,8 @@ def build_release(
         shutil.rmtree(stage, ignore_errors=True)
         raise
     complete = stage.rename(versions / name)
-    _swap(release_dir, complete)
-    _prune(versions, keep=complete)
+    swap(release_dir, complete)
+    prune(versions, keep=complete)
     files = {f: ((complete / f).stat().st_size, digests[f]) for f in FILES}
     return Release(complete, stats, files, clock.timings)
 
@@ -384,22 +389,3 @@ def _coverage_lines(market: str, stats: dict) -> list[str]:
             "those days: a symbol without a row there may or may not have had a file."
         )
     return [*lines, ""]
-
-
-def _swap(release_dir: Path, stage: Path) -> None:
-    """Point `release_dir` (a symlink) at `stage` in one atomic rename."""
-    if release_dir.exists() and not release_dir.is_symlink():  # an older, plain folder
-        release_dir.rename(stage.parent / f"legacy-{uuid.uuid4().hex[:8]}")
-    link = release_dir.parent / f".{release_dir.name}.{uuid.uuid4().hex[:8]}.link"
-    link.symlink_to(os.path.relpath(stage, release_dir.parent))
-    link.replace(release_dir)
-
-
-def _prune(versions: Path, keep: Path) -> None:
-    """Keep the new release and the one before it (a reader may still hold its files); remove
-    older ones and whatever an interrupted build left half-written."""
-    for partial in versions.glob(f"*{PARTIAL}"):
-        shutil.rmtree(partial, ignore_errors=True)
-    older = sorted((p for p in versions.iterdir() if p != keep), key=lambda p: p.stat().st_mtime)
-    for stale in older[: max(0, len(older) - (KEEP_VERSIONS - 1))]:
-        shutil.rmtree(stale, ignore_errors=True)

@@ -1,13 +1,22 @@
-"""Publishing release files to a GitHub release through the REST API.
+"""Publishing release files to GitHub Releases through the REST API: dated, immutable releases.
 
-Each step (create or update the release; replace one asset) reads the release before it writes,
-so when a step is retried after an ambiguous failure (the upload arrived, the answer did not) it
-finds its own first attempt instead of tripping over it. Transient failures (connection errors,
-429, 5xx, rate limits) are retried by the policy every client shares (http/retry.py), with
-GitHub's own limits: a pause that GitHub asks for is honoured when it is short and ends the
-publish when it is long. The token travels only
-in the Authorization header: it is refused at construction if it could not be sent as one, and
-it never reaches a repr, a log line or an error message.
+Each publish makes the release of its data date (tag `data-YYYY-MM-DD`) and then the release at
+`latest` (the tag the original tool's users download from). Each is filled as a **draft**, which
+readers cannot see, checked against the files' sizes and SHA-256s, and only then published, in
+one request that also gives it its tag; a release already at that tag is deleted just before.
+So a published release is never modified, only replaced whole: GitHub's "latest release" (and
+`…/releases/latest/download/FILE`) moves from one complete release to the next, and `latest`
+is missing, never mixed, for the two requests of the swap. Dated releases beyond the newest
+`keep` are deleted with their tags (docs/release.md).
+
+Each step reads before it writes, so when a step is retried after an ambiguous failure (the
+upload arrived, the answer did not) it finds its own first attempt instead of tripping over it;
+a publish that died leaves a draft that the next one finds and completes. Transient failures
+(connection errors, 429, 5xx, rate limits) are retried by the policy every client shares
+(http/retry.py), with GitHub's own limits: a pause that GitHub asks for is honoured when it is
+short and ends the publish when it is long. The token travels only in the Authorization header:
+it is refused at construction if it could not be sent as one, and it never reaches a repr, a
+log line or an error message.
 """
 
 from __future__ import annotations
@@ -18,9 +27,10 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -38,6 +48,7 @@ from bfa_assets.http.retry import (
 )
 
 DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100  # releases per page of a listing (GitHub's most)
 
 log = logging.getLogger("bfa.release")
 T = TypeVar("T")
@@ -77,11 +88,22 @@ class GitHubTarget:
             raise ValueError("the GitHub token must be non-empty visible ASCII (no spaces)")
 
 
+DATED = re.compile(r"data-\d{4}-\d{2}-\d{2}")  # the tag of a data date's release
+LEGACY_TAG = "latest"  # the tag the original tool's users download from
+DRAFT = ".draft"  # a draft's tag_name: a label only (a draft has no git tag until published)
+
+
+def dated_tag(day: date) -> str:
+    return f"data-{day.isoformat()}"
+
+
 @dataclass(frozen=True)
 class PublishResult:
-    release_url: str  # html_url of the release
-    uploaded: list[str]  # file names uploaded, in order
+    release_url: str  # html_url of the dated release
+    tags: list[str]  # the releases published: the dated one, then `latest`
+    uploaded: list[str]  # "tag/name" of every file sent, in order (not one a draft held)
     bytes_uploaded: int
+    pruned: list[str] = field(default_factory=list)  # dated releases deleted (retention)
 
 
 class PublishError(Exception):
@@ -90,31 +112,63 @@ class PublishError(Exception):
 
 def publish_release(
     target: GitHubTarget,
-    files: list[Path],
+    files: Mapping[Path, str],
     *,
-    tag: str = "latest",
+    day: date,
     name: str,
     body: str,
+    keep: int = 0,
     transport: httpx.BaseTransport | None = None,
 ) -> PublishResult:
-    """Create or update the release at `tag` and upload `files`, replacing same-named assets.
+    """Publish `files` (path -> SHA-256) as the release of data date `day` and as `latest`,
+    then delete the dated releases beyond the newest `keep` (0 keeps them all).
 
+    The dated release becomes GitHub's latest unless a newer date is published already.
     `transport` lets a caller inject an httpx transport; by default the real network is used.
     """
-    _check_files(files)
+    _check_files(list(files))
+    tag = dated_tag(day)
     with _GitHub(target, transport) as github:
-        release = _with_retries(
-            functools.partial(github.upsert_release, tag, name, body), f"release {tag!r}"
-        )
-        sizes = [
-            _with_retries(functools.partial(github.replace_asset, tag, path), f"upload {path.name}")
-            for path in files
-        ]
+        newest = max(_with_retries(github.dated_tags, "list the releases"), default=tag)
+        dated = _publish_one(github, tag, files, name, body, make_latest=tag >= newest)
+        legacy = _publish_one(github, LEGACY_TAG, files, name, body, make_latest=False)
+        pruned = _with_retries(functools.partial(github.prune, keep), "retention") if keep else []
     return PublishResult(
-        release_url=release["html_url"],
-        uploaded=[path.name for path in files],
-        bytes_uploaded=sum(sizes),
+        release_url=dated.release["html_url"],
+        tags=[tag, LEGACY_TAG],
+        uploaded=dated.uploaded + legacy.uploaded,
+        bytes_uploaded=dated.bytes + legacy.bytes,
+        pruned=pruned,
     )
+
+
+@dataclass(frozen=True)
+class _Published:
+    release: dict[str, Any]
+    uploaded: list[str]  # "tag/name" of the files sent
+    bytes: int
+
+
+def _publish_one(
+    github: _GitHub,
+    tag: str,
+    files: Mapping[Path, str],
+    name: str,
+    body: str,
+    make_latest: bool,
+) -> _Published:
+    """Fill the draft of `tag`, check it, and publish it."""
+    draft = _with_retries(functools.partial(github.draft, tag, name, body), f"draft {tag!r}")
+    uploaded, sent = [], 0
+    for path, digest in files.items():
+        upload = functools.partial(github.put_asset, draft["id"], path, digest)
+        size = _with_retries(upload, f"upload {path.name} to {tag!r}")
+        if size is not None:
+            uploaded.append(f"{tag}/{path.name}")
+            sent += size
+    _with_retries(functools.partial(github.check, draft["id"], files), f"check {tag!r}")
+    swap = functools.partial(github.swap, draft["id"], tag, make_latest)
+    return _Published(_with_retries(swap, f"publish {tag!r}"), uploaded, sent)
 
 
 def _check_files(files: list[Path]) -> None:
@@ -152,33 +206,91 @@ class _GitHub:
         self._client.close()
 
     def release(self, tag: str) -> dict[str, Any] | None:
-        """The release at `tag` (with its assets), or None if there is none."""
+        """The published release at `tag` (with its assets), or None if there is none."""
         path = f"/repos/{self.repo}/releases/tags/{quote(tag, safe='')}"
         response = self._send("GET", path, allow=(404,))
         return None if response.status_code == 404 else response.json()
 
-    def upsert_release(self, tag: str, name: str, body: str) -> dict[str, Any]:
-        release = self.release(tag)
-        if release is None:
-            payload = {"tag_name": tag, "name": name, "body": body, "make_latest": "true"}
-            release = self._send("POST", f"/repos/{self.repo}/releases", json=payload).json()
-            log.info("created release %s of %s", tag, self.repo)
-            return release
-        path = f"/repos/{self.repo}/releases/{release['id']}"
-        release = self._send("PATCH", path, json={"name": name, "body": body}).json()
-        log.info("updated release %s of %s", tag, self.repo)
+    def releases(self) -> list[dict[str, Any]]:
+        """Every release, drafts included (the token has push access), page by page."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {"per_page": PER_PAGE, "page": page}
+            batch = self._send("GET", f"/repos/{self.repo}/releases", params=params).json()
+            found += batch
+            if len(batch) < PER_PAGE:
+                return found
+            page += 1
+
+    def dated_tags(self) -> list[str]:
+        return [r["tag_name"] for r in self.releases() if _is_dated(r)]
+
+    def draft(self, tag: str, name: str, body: str) -> dict[str, Any]:
+        """The draft of `tag`: one a previous publish left (its files are checked, not thrown
+        away), or a new one."""
+        label = tag + DRAFT
+        for release in self.releases():
+            if release["draft"] and release["tag_name"] == label:
+                path = f"/repos/{self.repo}/releases/{release['id']}"
+                log.info("completing the draft of %s left by an earlier publish", tag)
+                return self._send("PATCH", path, json={"name": name, "body": body}).json()
+        payload = {"tag_name": label, "name": name, "body": body, "draft": True}
+        release = self._send("POST", f"/repos/{self.repo}/releases", json=payload).json()
+        log.info("created the draft of %s in %s", tag, self.repo)
         return release
 
-    def replace_asset(self, tag: str, path: Path) -> int:
-        """Delete the asset named like `path`, if any, and upload `path`; returns its size."""
-        release = self.release(tag)
-        if release is None:
-            raise PublishError(f"release {tag!r} of {self.repo} vanished during the upload")
+    def get(self, release_id: int) -> dict[str, Any]:
+        return self._send("GET", f"/repos/{self.repo}/releases/{release_id}").json()
+
+    def put_asset(self, release_id: int, path: Path, digest: str) -> int | None:
+        """Upload `path` into the draft, replacing an asset of its name that differs; its size,
+        or None when the draft holds it already."""
+        release = self.get(release_id)
         for asset in release.get("assets", []):
             if asset["name"] == path.name:
+                if _same(asset, path.stat().st_size, digest):
+                    return None
                 self._send("DELETE", f"/repos/{self.repo}/releases/assets/{asset['id']}")
-                log.info("deleted the previous %s", path.name)
+                log.info("deleted a different %s from the draft", path.name)
         return self._upload(release["upload_url"], path)
+
+    def check(self, release_id: int, files: Mapping[Path, str]) -> None:
+        """The draft holds exactly `files`, each of its size and SHA-256 (assets left by an
+        earlier publish of other files are deleted); PublishError naming what differs."""
+        assets = {a["name"]: a for a in self.get(release_id).get("assets", [])}
+        wanted = {path.name: (path.stat().st_size, digest) for path, digest in files.items()}
+        for extra in sorted(set(assets) - set(wanted)):
+            self._send("DELETE", f"/repos/{self.repo}/releases/assets/{assets[extra]['id']}")
+        wrong = [
+            name
+            for name, (size, digest) in wanted.items()
+            if name not in assets or not _same(assets[name], size, digest)
+        ]
+        if wrong:
+            raise PublishError(f"the draft's files differ from the release's: {', '.join(wrong)}")
+
+    def swap(self, draft_id: int, tag: str, make_latest: bool) -> dict[str, Any]:
+        """Delete the release published at `tag`, if any, and publish the draft at `tag`."""
+        old = self.release(tag)
+        if old is not None and old["id"] != draft_id:  # not the draft itself, published already
+            self._send("DELETE", f"/repos/{self.repo}/releases/{old['id']}", allow=(404,))
+        payload = {"tag_name": tag, "draft": False, "make_latest": str(make_latest).lower()}
+        release = self._send("PATCH", f"/repos/{self.repo}/releases/{draft_id}", json=payload)
+        log.info("published %s of %s", tag, self.repo)
+        return release.json()
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete the dated releases beyond the newest `keep`, and their tags."""
+        dated = sorted((r for r in self.releases() if _is_dated(r)), key=lambda r: r["tag_name"])
+        old = dated[:-keep] if len(dated) > keep else []
+        for release in old:
+            tag = release["tag_name"]
+            self._send("DELETE", f"/repos/{self.repo}/releases/{release['id']}", allow=(404,))
+            ref = f"/repos/{self.repo}/git/refs/tags/{quote(tag, safe='')}"
+            self._send("DELETE", ref, allow=(404, 422))  # 422: the tag is gone already
+            log.info("deleted %s of %s (keeping the newest %d)", tag, self.repo, keep)
+        return [r["tag_name"] for r in old]
 
     def _upload(self, upload_url: str, path: Path) -> int:
         url = upload_url.split("{", 1)[0]  # drop the URI template's "{?name,label}"
@@ -199,6 +311,19 @@ class _GitHub:
         if response.is_success or response.status_code in allow:
             return response
         raise _failure(response)
+
+
+def _is_dated(release: dict[str, Any]) -> bool:
+    return not release["draft"] and DATED.fullmatch(release["tag_name"]) is not None
+
+
+def _same(asset: dict[str, Any], size: int, digest: str) -> bool:
+    """An uploaded asset of this size and SHA-256 (GitHub gives each asset's `digest`)."""
+    return (
+        asset.get("state") == "uploaded"
+        and asset.get("size") == size
+        and asset.get("digest") == f"sha256:{digest}"
+    )
 
 
 def _failure(response: httpx.Response) -> Exception:

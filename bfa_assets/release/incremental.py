@@ -26,6 +26,7 @@ import duckdb
 
 from bfa_assets.release import database
 from bfa_assets.release.files import DATABASE, STATS, SUMS
+from bfa_assets.release.folders import listed_digest
 from bfa_assets.release.layout import LAYOUT, About
 from bfa_assets.store import changes
 from bfa_assets.store.changes import Mark
@@ -154,16 +155,6 @@ def copy_verified(source: Path, target: Path) -> str:
             digest.update(block)
             out.write(block)
     return digest.hexdigest()
-
-
-def listed_digest(sums: Path, name: str) -> str | None:
-    """The SHA-256 that the SHA256SUMS file `sums` lists for `name`, if any."""
-    try:
-        lines = sums.read_text().splitlines()
-    except OSError:
-        return None
-    listed = dict(reversed(line.split("  ", 1)) for line in lines if "  " in line)
-    return listed.get(name)
 
 
 def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:

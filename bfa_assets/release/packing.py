@@ -131,11 +131,3 @@ def _offsets(gzip: BinaryIO, expected: str) -> list[tuple[int, int]] | None:
         offsets.append((offset, size))
         offset += size
     return offsets if digest.hexdigest() == expected else None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()

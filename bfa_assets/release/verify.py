@@ -10,9 +10,9 @@ import duckdb
 from isal import igzip, isal_zlib
 
 from bfa_assets.quality.findings import ERROR, Finding
-from bfa_assets.release import build
 from bfa_assets.release.database import expected_counts, open_read_only, released_counts
 from bfa_assets.release.files import DATABASE, DATABASE_GZ, SNAPSHOT, SUMS
+from bfa_assets.release.folders import sha256_file
 
 
 def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Finding:
@@ -29,11 +29,11 @@ def release_integrity(conn: duckdb.DuckDBPyConnection, release_dir: Path) -> Fin
             if not (release_dir / file).is_file():
                 lines.append(f"{file}: listed in SHA256SUMS but missing")
                 continue
-            digests[file] = build.sha256_file(release_dir / file)
+            digests[file] = sha256_file(release_dir / file)
             if digests[file] != digest:
                 lines.append(f"{file}: SHA-256 does not match SHA256SUMS")
         database = release_dir / DATABASE
-        if gunzipped.result() != (digests.get(DATABASE) or build.sha256_file(database)):
+        if gunzipped.result() != (digests.get(DATABASE) or sha256_file(database)):
             lines.append(f"{DATABASE_GZ}: does not decompress to {DATABASE}")
     released = _table_counts(database)
     for table, count in expected_counts(conn).items():

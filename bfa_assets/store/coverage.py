@@ -148,6 +148,19 @@ class NotKnown(LookupError):
     """The release does not know the answer (yet); the message says what would tell it."""
 
 
+class PartlyChecked(NotKnown):
+    """Rows about a span of days that cover only its checked days: `unchecked` are the others,
+    as (first, last) ranges, in `market`."""
+
+    def __init__(self, unchecked: list[tuple[date, date]], market: str = "um") -> None:
+        self.unchecked, self.market = unchecked, market
+        holes = ", ".join(span(*hole) for hole in unchecked)
+        super().__init__(
+            f"not checked for {name(market)}: {holes}; the rows cover only the checked days; "
+            + refill_hint(unchecked, market)
+        )
+
+
 class NotChecked(NotKnown):
     """The release cannot answer about `day`: it was not checked for `market` (whose history
     starts on `first`), whatever was checked for the other market."""

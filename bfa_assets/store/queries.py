@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from bfa_assets.common.markets import COHORTS, name
+from bfa_assets.common.markets import COHORTS, MARKETS, name
 from bfa_assets.store.answers import (
     AVAILABLE_ROWS,
     DELISTING_DAYS,
@@ -296,6 +296,15 @@ SUMMARY_FIGURES = ("symbols_discovered", "perpetual_symbols_discovered",
                    "delivery_symbols_discovered", "symbols_checked", "symbols_with_files",
                    "availability_rows", "available_rows", "available_on_latest_checked_date",
                    "ranked_days", "latest_ranked_date")  # fmt: skip
+
+
+def freshness(conn: duckdb.DuckDBPyConnection) -> tuple[datetime, dict[str, date | None]]:
+    """When the release was made (UTC, without a zone), and each market's newest checked day
+    (None for a market it never checked)."""
+    (made,) = _one(conn, f"SELECT generated_at FROM {RELEASE_INFO}")  # noqa: S608
+    newest = "SELECT market, max(date) FROM probe_log GROUP BY market"
+    checked = dict(conn.execute(newest).fetchall())
+    return made, {market: checked.get(market) for market in MARKETS}
 
 
 def summary(conn: duckdb.DuckDBPyConnection, market: str = "um") -> dict:

@@ -5,9 +5,11 @@ a client's policy allows ends its retries at once."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
+from datetime import date
 from email.utils import formatdate
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from bfa_assets_tests.fake_pushover import serve_fake_pushover
 from bfa_assets_tests.release.fake_github import serve_fake_github
 
 TOKEN, REPO = "t0ken", "owner/repo"
+DAY = date(2024, 1, 31)  # the data date of a release
+NOTES_SHA256 = hashlib.sha256(b"notes").hexdigest()
 FAST = RetryPolicy(max_attempts=4, initial_wait=0.01, max_wait=0.05)  # backoff alone: < 0.1 s
 AHEAD = 3  # seconds: an HTTP date has whole seconds, so the pause asked is between 2 and 3 s
 
@@ -87,7 +91,7 @@ def test_the_github_publisher_waits_for_an_http_date(tmp_path: Path, caplog):
     with serve_fake_github(TOKEN, {REPO}) as github, caplog.at_level(logging.WARNING, "bfa"):
         github.fail_next(1, 503, {"Retry-After": http_date(AHEAD)})
         target = GitHubTarget(REPO, TOKEN, github.api_url)
-        publish_release(target, [notes], name="n", body="b")
+        publish_release(target, {notes: NOTES_SHA256}, day=DAY, name="n", body="b")
     (pause,) = waits(caplog)
     assert AHEAD - 1.2 <= pause <= AHEAD + 0.1
 
@@ -98,7 +102,8 @@ def test_the_github_publisher_does_not_wait_an_hour(tmp_path: Path):
     with serve_fake_github(TOKEN, {REPO}) as github:
         github.fail_next(1, 429, {"Retry-After": http_date(3600)})
         with pytest.raises(PublishError, match=r"asks to wait 3\d\d\d s; not waiting that long"):
-            publish_release(GitHubTarget(REPO, TOKEN, github.api_url), [notes], name="n", body="b")
+            target = GitHubTarget(REPO, TOKEN, github.api_url)
+            publish_release(target, {notes: NOTES_SHA256}, day=DAY, name="n", body="b")
         assert len(github.requests) == 1
 
 

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from bfa_assets.release.packing import CHUNK, Previous, gzip_file, sha256_file
+from bfa_assets.release.folders import sha256_file
+from bfa_assets.release.packing import CHUNK, Previous, gzip_file
 from bfa_assets.release.verify import gunzip_digest
 
 

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import json
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -244,10 +244,15 @@ def test_the_release_is_published_to_github_when_configured(sim, tmp_path):
         )
         materialize(["futures_symbols"], resources)
         result = materialize(["release_artifact"], resources)
+        newest = datetime.now(UTC).date() - timedelta(days=1)  # nothing checked: the newest day
+        dated = github.release("acme/bfa", f"data-{newest}")
         release = github.release("acme/bfa", "latest")
         assert sorted(a.name for a in release.assets) == sorted(FILES)
         for asset in release.assets:
             assert asset.data == (tmp_path / "release" / asset.name).read_bytes()
+        assert [(a.name, a.data) for a in dated.assets] == [
+            (a.name, a.data) for a in release.assets
+        ]
         types = {a.name: a.content_type for a in release.assets}
         assert (types["symbols-per-day.png"], types["symbols-per-day.svg"]) == (
             "image/png",

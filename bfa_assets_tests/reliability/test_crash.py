@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from bfa_assets.release.build import FILES, PARTIAL, sha256_file
+from bfa_assets.release.files import FILES
+from bfa_assets.release.folders import PARTIAL, sha256_file
 from bfa_assets_tests.pipeline import query
 from bfa_assets_tests.vision_sim import FaultPlan, SimServer, build
 

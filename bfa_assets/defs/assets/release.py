@@ -108,11 +108,15 @@ def release_artifact(
     if target is not None:
         result = publish_release(
             target,
-            [release_dir / name for name in built.files],
+            {release_dir / name: digest for name, (_, digest) in built.files.items()},
+            # dated by its newest checked day (by the newest day it is about if none is)
+            day=stats["latest_checked_date"] or stats["history"][1],
             name=f"bfa {stats['latest_checked_date']}",
             body=(release_dir / NOTES).read_text(),
+            keep=release.releases_kept,
         )
         published = result.release_url
+        context.log.info(f"published {', '.join(result.tags)}; deleted {result.pruned or 'none'}")
     files = [(name, size, digest[:16]) for name, (size, digest) in built.files.items()]
     return dg.MaterializeResult(
         metadata={
