@@ -5,6 +5,7 @@ A failure to notify is logged and never fails anything.
 
 import dagster as dg
 
+from bfa_assets.defs.freshness import notify_stale_release
 from bfa_assets.defs.partitions import RANGE_END, RANGE_START
 from bfa_assets.defs.resources import AutomationResource
 
@@ -57,4 +58,4 @@ def notify_run_success(
     return None if sent else dg.SkipReason("Pushover not configured or unreachable")
 
 
-NOTIFICATIONS = [notify_run_failure, notify_run_success]
+NOTIFICATIONS = [notify_run_failure, notify_run_success, notify_stale_release]

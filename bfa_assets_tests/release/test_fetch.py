@@ -6,6 +6,7 @@ interrupted download with a range request, and leaves the current release alone 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bfa_assets.release.fetch import terminal_progress
 from bfa_assets.release.files import DATABASE, FILES, SUMS
 from bfa_assets.release.github import GitHubTarget, publish_release
 from bfa_assets_tests.release.fake_github import FakeGitHub, serve_fake_github
@@ -103,6 +105,7 @@ def test_fetch_downloads_verifies_and_swaps_in_a_release_that_bfa_query_answers_
         f"fetched data-2022-10-08 of {REPO} into {release_dir}: 12 files downloaded"
     )
     assert "imported: []" in done.stderr  # neither Dagster nor any of the pipeline's libraries
+    assert "MiB" not in done.stderr  # no progress lines: stderr is not a terminal
     assert release_dir.is_symlink() and held(release_dir) == files
     summary = [BFA, "query", "summary", "--json", "--db"]
     ours = subprocess.run([*summary, str(release_dir / DATABASE)], capture_output=True, text=True)
@@ -240,3 +243,22 @@ def test_the_readmes_first_commands_fetch_a_release_and_query_it(
     assert held(tmp_path / "data" / "release") == files
     assert "2022-10-08" in "\n".join(lines[2:])  # the summary: its latest checked day
     assert not any(h.get("authorization") for h in (r.headers for r in github.requests[-30:]))
+
+
+def test_on_a_terminal_each_download_shows_its_progress(monkeypatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    show = terminal_progress()
+    assert show is not None
+    show("availability.duckdb", 1 << 20, 4 << 20)
+    show("availability.duckdb", 4 << 20, 4 << 20)
+    assert screen.getvalue() == (
+        "\ravailability.duckdb: 1.0 of 4.0 MiB (25 %)"
+        "\ravailability.duckdb: 4.0 of 4.0 MiB (100 %)\n"
+    )
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert terminal_progress() is None  # not a terminal: quiet

@@ -12,6 +12,7 @@ from bfa_assets.defs.assets import warehouse_asset
 from bfa_assets.defs.assets.coverage import dataset_coverage
 from bfa_assets.defs.assets.rankings import volume_rankings
 from bfa_assets.defs.checks import DATA_CHECKS
+from bfa_assets.defs.freshness import release_policy
 from bfa_assets.defs.resources import ReleaseResource, Warehouse
 from bfa_assets.quality.findings import Finding
 from bfa_assets.release.build import ReleaseRefused, build_release
@@ -64,6 +65,7 @@ def latest_check_results(
     deps=[volume_rankings, dataset_coverage],
     kinds={"duckdb", "parquet", "github"},
     group_name="release",
+    freshness_policy=release_policy(),
 )
 def release_artifact(
     context: dg.AssetExecutionContext,
