@@ -22,6 +22,7 @@ import pytest
 from bfa_assets.release.fetch import terminal_progress
 from bfa_assets.release.files import DATABASE, FILES, SUMS
 from bfa_assets.release.github import GitHubTarget, publish_release
+from bfa_assets_tests.processes import free_port
 from bfa_assets_tests.release.fake_github import FakeGitHub, serve_fake_github
 
 TOKEN = "ghp_fetchTestToken0123456789"
@@ -262,3 +263,20 @@ def test_on_a_terminal_each_download_shows_its_progress(monkeypatch) -> None:
     )
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert terminal_progress() is None  # not a terminal: quiet
+
+
+def test_a_network_failure_says_what_failed_and_leaves_the_release_alone(
+    github: FakeGitHub, released, tmp_path: Path
+) -> None:
+    release_dir = tmp_path / "release"
+    published(github, released.release_dir, date(2022, 10, 8))
+    assert fetch(github, release_dir, "--repo", REPO).returncode == 0
+    before, pointed = held(release_dir), release_dir.resolve()
+    unreachable = FakeGitHub(TOKEN, {REPO}, f"http://127.0.0.1:{free_port()}")  # nobody there
+
+    done = fetch(unreachable, release_dir, "--repo", REPO)
+
+    assert done.returncode == 1
+    assert f"{unreachable.api_url}/repos/{REPO}/releases/latest: URLError" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert release_dir.resolve() == pointed and held(release_dir) == before
