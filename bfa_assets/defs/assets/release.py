@@ -118,7 +118,9 @@ def release_artifact(
             keep=release.releases_kept,
         )
         published = result.release_url
-        context.log.info(f"published {', '.join(result.tags)}; deleted {result.pruned or 'none'}")
+        context.log.info(
+            f"published {', '.join(result.tags)}; deleted {', '.join(result.pruned) or 'none'}"
+        )
     files = [(name, size, digest[:16]) for name, (size, digest) in built.files.items()]
     return dg.MaterializeResult(
         metadata={
