@@ -28,7 +28,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote
 from urllib.request import Request, urlopen
 
-from bfa_assets.release.files import SUMS
+from bfa_assets.release.files import SUMS, dated_tag
 from bfa_assets.release.folders import (
     BLOCK,
     PARTIAL,
@@ -108,7 +108,7 @@ def fetch(
 
 
 def _release(repo: str, day: date | None, api_url: str, token: str | None) -> dict:
-    which = "latest" if day is None else f"tags/data-{day.isoformat()}"
+    which = "latest" if day is None else f"tags/{dated_tag(day)}"
     url = f"{api_url.rstrip('/')}/repos/{repo}/releases/{which}"
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     if token:  # only to the API (more requests an hour); downloads are public

@@ -1,4 +1,11 @@
-"""The names of the files a release holds (Dagster-free, imports nothing)."""
+"""The names of the files a release holds, and of its tags on GitHub (Dagster-free, imports
+nothing)."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the idiom of PEP 781)
+if TYPE_CHECKING:
+    from datetime import date
 
 DATABASE = "availability.duckdb"
 DATABASE_GZ = "availability.duckdb.gz"
@@ -28,3 +35,9 @@ FILES = (
     NOTES,
     SUMS,
 )
+
+DATED_PREFIX = "data-"  # a data date's GitHub release: tag data-YYYY-MM-DD (release/github.py)
+
+
+def dated_tag(day: date) -> str:
+    return f"{DATED_PREFIX}{day.isoformat()}"

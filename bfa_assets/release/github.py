@@ -46,6 +46,7 @@ from bfa_assets.http.retry import (
     call,
     retry_after,
 )
+from bfa_assets.release.files import DATED_PREFIX, dated_tag
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100  # releases per page of a listing (GitHub's most)
@@ -88,13 +89,9 @@ class GitHubTarget:
             raise ValueError("the GitHub token must be non-empty visible ASCII (no spaces)")
 
 
-DATED = re.compile(r"data-\d{4}-\d{2}-\d{2}")  # the tag of a data date's release
+DATED = re.compile(rf"{DATED_PREFIX}\d{{4}}-\d{{2}}-\d{{2}}")  # a data date's tag (dated_tag)
 LEGACY_TAG = "latest"  # the tag the original tool's users download from
 DRAFT = ".draft"  # a draft's tag_name: a label only (a draft has no git tag until published)
-
-
-def dated_tag(day: date) -> str:
-    return f"data-{day.isoformat()}"
 
 
 @dataclass(frozen=True)
