@@ -24,6 +24,7 @@ from bfa_assets.quality.findings import (
     rows_by_span,
 )
 from bfa_assets.store.coverage import span
+from bfa_assets.store.runs import CHECKED
 from bfa_assets.vision.keys import KLINES
 
 CONTINUITY = "dataset_continuity"
@@ -32,10 +33,7 @@ UNIQUE = "dataset_files_unique"
 RECENT_DAYS = 30  # an incident is new while it lies within this many days of the newest check
 
 
-CHECKED_DAYS = f"""
-SELECT market, dataset, date FROM dataset_probe_log
-UNION ALL SELECT market, '{KLINES}', date FROM probe_log ORDER BY ALL
-"""  # noqa: S608 - constants only
+CHECKED_DAYS = f"SELECT market, dataset, date FROM ({CHECKED}) ORDER BY ALL"  # noqa: S608
 
 
 def _checked(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[date]]:

@@ -302,9 +302,7 @@ def freshness(conn: duckdb.DuckDBPyConnection) -> tuple[datetime, dict[str, date
     """When the release was made (UTC, without a zone), and each market's newest checked day
     (None for a market it never checked)."""
     (made,) = _one(conn, f"SELECT generated_at FROM {RELEASE_INFO}")  # noqa: S608
-    newest = "SELECT market, max(date) FROM probe_log GROUP BY market"
-    checked = dict(conn.execute(newest).fetchall())
-    return made, {market: checked.get(market) for market in MARKETS}
+    return made, {market: Coverage.of(conn, market).latest for market in MARKETS}
 
 
 def summary(conn: duckdb.DuckDBPyConnection, market: str = "um") -> dict:
